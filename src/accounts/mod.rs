@@ -1,0 +1,3 @@
+use axum::Router;
+use crate::state::AppState;
+pub fn router() -> Router<AppState> { Router::new() }

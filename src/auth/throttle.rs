@@ -1,0 +1,97 @@
+//! Sign-in throttling, kept in PostgreSQL so that every instance sees the same counts.
+//!
+//! Failures are counted in a sliding window, per account and per client address. Once a
+//! limit is reached, attempts are refused until the oldest counted failure leaves the
+//! window, so a lock-out always ends by itself and refused attempts do not extend it.
+
+use std::net::IpAddr;
+
+use sqlx::PgExecutor;
+use sqlx::types::ipnetwork::IpNetwork;
+use time::{Duration, OffsetDateTime};
+
+pub const WINDOW: Duration = Duration::minutes(15);
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
+
+/// When sign-in may be tried again, if it is throttled now.
+pub async fn retry_after(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    client_ip: IpAddr,
+) -> sqlx::Result<Option<Duration>> {
+    let since = OffsetDateTime::now_utc() - WINDOW;
+    let row = sqlx::query!(
+        r#"
+        with account as (
+            select attempted_at from login_attempts
+            where email = $1 and not succeeded and attempted_at > $3
+            order by attempted_at desc limit $4
+        ), address as (
+            select attempted_at from login_attempts
+            where client_ip = $2 and not succeeded and attempted_at > $3
+            order by attempted_at desc limit $5
+        )
+        select
+            (select count(*) from account) as "account_failures!",
+            (select min(attempted_at) from account) as account_oldest,
+            (select count(*) from address) as "address_failures!",
+            (select min(attempted_at) from address) as address_oldest
+        "#,
+        email,
+        IpNetwork::from(client_ip),
+        since,
+        MAX_FAILURES_PER_ACCOUNT,
+        MAX_FAILURES_PER_ADDRESS,
+    )
+    .fetch_one(db)
+    .await?;
+
+    let now = OffsetDateTime::now_utc();
+    let wait = |failures: i64, limit: i64, oldest: Option<OffsetDateTime>| {
+        (failures >= limit)
+            .then(|| oldest.map(|t| t + WINDOW - now))
+            .flatten()
+            .filter(|d| d.is_positive())
+    };
+    Ok(wait(row.account_failures, MAX_FAILURES_PER_ACCOUNT, row.account_oldest)
+        .max(wait(row.address_failures, MAX_FAILURES_PER_ADDRESS, row.address_oldest)))
+}
+
+pub async fn record_attempt(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    client_ip: IpAddr,
+    succeeded: bool,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into login_attempts (email, client_ip, succeeded) values ($1, $2, $3)",
+        email,
+        IpNetwork::from(client_ip),
+        succeeded
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A successful sign-in wipes the account's failures: the real user starts afresh.
+pub async fn forget_failures(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        "delete from login_attempts where email = $1 and not succeeded",
+        email
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Housekeeping: attempts older than a day no longer matter.
+pub async fn prune(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "delete from login_attempts where attempted_at < now() - interval '1 day'"
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,35 @@
+//! Prospector: sales prospecting as a process, not an event.
+//!
+//! Each feature lives in its own module with its router, handlers and queries; `routes`
+//! puts them together and `startup::app` wraps them in the middleware.
+
+pub mod accounts;
+pub mod admin;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod home;
+pub mod interactions;
+pub mod opportunities;
+pub mod prospects;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod users;
+pub mod web;
+
+use axum::Router;
+
+use state::AppState;
+
+/// Every page and endpoint, without middleware.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(home::router())
+        .merge(auth::router())
+        .merge(prospects::router())
+        .merge(interactions::router())
+        .merge(accounts::router())
+        .merge(opportunities::router())
+        .merge(admin::router())
+}

@@ -1,0 +1,133 @@
+//! The `prospector` command: serve the app, migrate, seed demo data, manage users.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use prospector::{config::Config, seed, startup, state::AppState, users};
+use tracing_subscriber::{EnvFilter, layer::SubscriberExt as _, util::SubscriberInitExt as _};
+
+#[derive(Parser)]
+#[command(name = "prospector", version, about = "Sales prospecting as a process, not an event.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations and serve the web application (the default).
+    Serve,
+    /// Apply pending migrations, creating the database if needed.
+    Migrate,
+    /// Fill the database with sample data.
+    Seed {
+        /// The demo workspace: one team, five logins, ~300 prospects with their history.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is read from PROSPECTOR_PASSWORD or asked for.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["rep", "manager", "admin"])]
+        role: String,
+        /// Team name; created if it does not exist.
+        #[arg(long)]
+        team: Option<String>,
+        /// IANA time zone, e.g. Europe/Paris.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::registry()
+        .with(EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            EnvFilter::new("prospector=info,tower_http=info,sqlx=warn")
+        }))
+        .with(tracing_subscriber::fmt::layer())
+        .init();
+
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    let db = startup::connect(&config).await?;
+    startup::migrate(&db).await?;
+
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let listener = tokio::net::TcpListener::bind(config.addr)
+                .await
+                .with_context(|| format!("cannot listen on PROSPECTOR_ADDR={}", config.addr))?;
+            tracing::info!("Prospector is listening on {}", config.base_url);
+            startup::serve(AppState::new(config, db), listener).await
+        }
+        Command::Migrate => {
+            println!("Migrations are up to date.");
+            Ok(())
+        }
+        Command::Seed { demo } => {
+            anyhow::ensure!(demo, "say which data to seed: `prospector seed --demo`");
+            let state = AppState::new(config, db);
+            let report = seed::demo::seed(&state).await?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Create { email, name, role, team, time_zone },
+        } => {
+            let password = match std::env::var("PROSPECTOR_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => rpassword::prompt_password(format!("Password for {email}: "))
+                    .context("reading the password (or set PROSPECTOR_PASSWORD)")?,
+            };
+            let state = AppState::new(config, db);
+            let role = users::Role::parse(&role).context("role must be rep, manager or admin")?;
+            let team_id = match team {
+                Some(team) => {
+                    let mut conn = state.db.acquire().await?;
+                    Some(users::db::ensure_team(&mut conn, team.trim()).await?)
+                }
+                None => None,
+            };
+            let input = users::create::NewUserInput {
+                email: &email,
+                name: &name,
+                role,
+                team_id,
+                time_zone: &time_zone,
+                password: &password,
+            };
+            match users::create::create_user(&state, input).await? {
+                Ok(id) => {
+                    println!("Created {role} {email} (id {id}).");
+                    Ok(())
+                }
+                Err(errors) => {
+                    let problems: Vec<String> =
+                        errors.messages().map(|(field, msg)| format!("{field}: {msg}")).collect();
+                    anyhow::bail!("the user was not created: {}", problems.join("; "))
+                }
+            }
+        }
+    }
+}

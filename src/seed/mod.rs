@@ -1,0 +1,2 @@
+//! Sample data.
+pub mod demo;

@@ -1,0 +1,67 @@
+//! Creating a user, shared by the admin page and `prospector user create`.
+
+use crate::{
+    auth::password,
+    error::{AppError, Result, ResultExt as _},
+    state::App,
+    web::FormErrors,
+};
+
+use super::{Role, db, parse_time_zone};
+
+pub struct NewUserInput<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub team_id: Option<i64>,
+    pub time_zone: &'a str,
+    pub password: &'a str,
+}
+
+/// Validates and inserts the user. `Ok(Err(errors))` carries per-field problems.
+pub async fn create_user(app: &App, input: NewUserInput<'_>) -> Result<Result<i64, FormErrors>> {
+    let mut errors = FormErrors::default();
+    let email = errors.optional_email("email", input.email);
+    if email.is_none() && !errors.has("email") {
+        errors.add("email", "This field is required.");
+    }
+    let name = errors.required("name", input.name, 120);
+    let time_zone = parse_time_zone(input.time_zone);
+    if time_zone.is_none() {
+        errors.add("time_zone", "Choose an IANA time zone such as Europe/Paris.");
+    }
+    if let Err(message) = password::check_policy(input.password) {
+        errors.add("password", message);
+    }
+    if let Some(team_id) = input.team_id {
+        if !db::team_exists(&app.db, team_id).await? {
+            errors.add("team_id", "Choose an existing team.");
+        }
+    }
+    let (Some(email), Some(time_zone), true) = (email, time_zone, errors.is_empty()) else {
+        return Ok(Err(errors));
+    };
+
+    let hash = password::hash_password(app, input.password.to_string()).await?;
+    let inserted = db::insert_user(
+        &app.db,
+        &db::NewUser {
+            email: &email,
+            name: &name,
+            role: input.role,
+            team_id: input.team_id,
+            time_zone: &time_zone,
+            password_hash: Some(&hash),
+        },
+    )
+    .await
+    .on_constraint("users_email_key", || AppError::BadRequest("duplicate".into()));
+    match inserted {
+        Ok(id) => Ok(Ok(id)),
+        Err(AppError::BadRequest(_)) => {
+            errors.add("email", "A user with this email already exists.");
+            Ok(Err(errors))
+        }
+        Err(other) => Err(other),
+    }
+}

@@ -1,0 +1,50 @@
+//! What every page shares: the layout (user, navigation, CSRF token, flash messages),
+//! form errors, and the formatting of dates and money for people.
+
+pub mod flash;
+pub mod form;
+pub mod format;
+
+pub use flash::{Flash, FlashKind, flash};
+pub use form::FormErrors;
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+
+use crate::{
+    auth::{self, CurrentUser},
+    error::{AppError, Result},
+    state::AppState,
+};
+
+/// The frame around every page. Handlers that render a page take it as an extractor.
+#[derive(Default)]
+pub struct Layout {
+    pub user: Option<CurrentUser>,
+    pub csrf_token: String,
+    pub flashes: Vec<Flash>,
+    /// The request path, to mark the current navigation entry.
+    pub path: String,
+}
+
+impl Layout {
+    pub fn section_is(&self, prefix: &str) -> bool {
+        self.path == prefix || self.path.starts_with(&format!("{prefix}/"))
+    }
+}
+
+impl FromRequestParts<AppState> for Layout {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let user = auth::session::current_user(parts, state).await?;
+        let session = auth::session::session_from_parts(parts, state).await?;
+        let csrf_token = auth::csrf::token(&session).await?;
+        let flashes = flash::take(&session).await?;
+        Ok(Layout {
+            user,
+            csrf_token,
+            flashes,
+            path: parts.uri.path().to_string(),
+        })
+    }
+}
