@@ -103,9 +103,9 @@ create unique index prospects_email_key on prospects (email) where email is not 
 create index prospects_owner_id_idx on prospects (owner_id, id);
 create index prospects_owner_name_idx on prospects (owner_id, sort_name, id);
 create index prospects_owner_interest_idx on prospects (owner_id, interest, id);
-create index prospects_owner_touched_idx on prospects (owner_id, last_interaction_at, id);
+create index prospects_owner_touched_idx on prospects (owner_id, (coalesce(last_interaction_at, '-infinity')) desc, id desc);
 create index prospects_name_idx on prospects (sort_name, id);
-create index prospects_touched_idx on prospects (last_interaction_at, id);
+create index prospects_touched_idx on prospects ((coalesce(last_interaction_at, '-infinity')) desc, id desc);
 create index prospects_interest_idx on prospects (interest, id);
 create index prospects_account_idx on prospects (account_id);
 create index prospects_tags_idx on prospects using gin (tags);

@@ -128,7 +128,7 @@ impl Config {
         let cookie_key = match lookup("PROSPECTOR_COOKIE_KEY") {
             Some(raw) => {
                 let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(raw.trim())
+                    .decode(raw.split_whitespace().collect::<String>())
                     .map_err(|_| problem("PROSPECTOR_COOKIE_KEY", "must be base64"))?;
                 if bytes.len() < 64 {
                     return Err(problem(

@@ -1,3 +1,4 @@
+pub mod db;
 use axum::Router;
 use crate::state::AppState;
 pub fn router() -> Router<AppState> { Router::new() }

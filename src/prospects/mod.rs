@@ -1,3 +1,180 @@
-use axum::Router;
+//! Prospects: the people we prospect, their interest state and qualifying information.
+
+pub mod db;
+pub mod form;
+pub mod handlers;
+pub mod timeline;
+
+use axum::{Router, routing::get};
+use serde::{Deserialize, Serialize};
+
 use crate::state::AppState;
-pub fn router() -> Router<AppState> { Router::new() }
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/prospects", get(handlers::index).post(handlers::create))
+        .route("/prospects/new", get(handlers::new))
+        .route("/prospects/{id}", get(handlers::show).post(handlers::update))
+        .route("/prospects/{id}/edit", get(handlers::edit))
+        .route("/prospects/{id}/owner", axum::routing::post(handlers::reassign))
+}
+
+/// Where a prospect stands. It follows the latest interest decision logged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[sqlx(type_name = "interest_state", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum InterestState {
+    New,
+    Current,
+    Future,
+    None,
+    Customer,
+}
+
+impl InterestState {
+    pub const ALL: [InterestState; 5] = [
+        InterestState::New,
+        InterestState::Current,
+        InterestState::Future,
+        InterestState::None,
+        InterestState::Customer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InterestState::New => "new",
+            InterestState::Current => "current",
+            InterestState::Future => "future",
+            InterestState::None => "none",
+            InterestState::Customer => "customer",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            InterestState::New => "New",
+            InterestState::Current => "Current interest",
+            InterestState::Future => "Future interest",
+            InterestState::None => "No interest",
+            InterestState::Customer => "Customer",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    pub fn badge_class(self) -> &'static str {
+        match self {
+            InterestState::New => "badge badge-new",
+            InterestState::Current => "badge badge-current",
+            InterestState::Future => "badge badge-future",
+            InterestState::None => "badge badge-none",
+            InterestState::Customer => "badge badge-customer",
+        }
+    }
+}
+
+/// The facets of qualifying information (BANT, plus free notes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "qualifying_field", rename_all = "snake_case")]
+pub enum QualifyingField {
+    Need,
+    Budget,
+    Authority,
+    Timeline,
+    Notes,
+}
+
+impl QualifyingField {
+    pub const ALL: [QualifyingField; 5] = [
+        QualifyingField::Need,
+        QualifyingField::Budget,
+        QualifyingField::Authority,
+        QualifyingField::Timeline,
+        QualifyingField::Notes,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QualifyingField::Need => "need",
+            QualifyingField::Budget => "budget",
+            QualifyingField::Authority => "authority",
+            QualifyingField::Timeline => "timeline",
+            QualifyingField::Notes => "notes",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            QualifyingField::Need => "Need",
+            QualifyingField::Budget => "Budget",
+            QualifyingField::Authority => "Authority",
+            QualifyingField::Timeline => "Timeline",
+            QualifyingField::Notes => "Notes",
+        }
+    }
+
+    pub fn hint(self) -> &'static str {
+        match self {
+            QualifyingField::Need => "What problem would we solve for them?",
+            QualifyingField::Budget => "Is money set aside? How much, when?",
+            QualifyingField::Authority => "Who decides, who signs, who influences?",
+            QualifyingField::Timeline => "When would they buy, and what drives the date?",
+            QualifyingField::Notes => "Anything else worth knowing next time.",
+        }
+    }
+}
+
+/// Qualifying information as entered on a form: one optional text per field.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct QualifyingInput {
+    #[serde(default)]
+    pub need: String,
+    #[serde(default)]
+    pub budget: String,
+    #[serde(default)]
+    pub authority: String,
+    #[serde(default)]
+    pub timeline: String,
+    #[serde(default, rename = "qualifying_notes")]
+    pub notes: String,
+}
+
+impl QualifyingInput {
+    pub fn get(&self, field: QualifyingField) -> &str {
+        match field {
+            QualifyingField::Need => &self.need,
+            QualifyingField::Budget => &self.budget,
+            QualifyingField::Authority => &self.authority,
+            QualifyingField::Timeline => &self.timeline,
+            QualifyingField::Notes => &self.notes,
+        }
+    }
+
+    /// The form field name of each facet (`notes` is `qualifying_notes`, to stay clear
+    /// of an interaction's own notes).
+    pub fn form_name(field: QualifyingField) -> &'static str {
+        match field {
+            QualifyingField::Notes => "qualifying_notes",
+            other => other.as_str(),
+        }
+    }
+
+    /// The facets that carry text, trimmed; each at most 2000 characters.
+    pub fn entries(&self) -> Vec<(QualifyingField, String)> {
+        QualifyingField::ALL
+            .into_iter()
+            .map(|f| (f, self.get(f).trim().to_string()))
+            .filter(|(_, v)| !v.is_empty())
+            .collect()
+    }
+
+    pub fn validate(&self, errors: &mut crate::web::FormErrors) {
+        for field in QualifyingField::ALL {
+            if self.get(field).trim().chars().count() > 2000 {
+                errors.add(Self::form_name(field), "Use at most 2000 characters.");
+            }
+        }
+    }
+}

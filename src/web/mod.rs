@@ -48,3 +48,30 @@ impl FromRequestParts<AppState> for Layout {
         })
     }
 }
+
+/// Formatting in the viewer's time zone, for templates: `layout.datetime(ts)`.
+impl Layout {
+    pub fn time_zone(&self) -> &str {
+        self.user.as_ref().map_or("UTC", |u| u.time_zone.as_str())
+    }
+
+    pub fn datetime(&self, ts: &time::OffsetDateTime) -> String {
+        format::datetime(*ts, self.time_zone())
+    }
+
+    pub fn date(&self, d: &time::Date) -> String {
+        format::date(*d)
+    }
+
+    pub fn money(&self, cents: &i64) -> String {
+        format::money(*cents)
+    }
+
+    pub fn today(&self) -> time::Date {
+        format::today(self.time_zone())
+    }
+
+    pub fn relative(&self, d: &time::Date) -> String {
+        format::relative_date(*d, self.today())
+    }
+}

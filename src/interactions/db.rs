@@ -1,0 +1,178 @@
+//! Writing an interaction and everything its decision implies, in the caller's transaction.
+
+use sqlx::PgConnection;
+
+use super::{Channel, Decision, Outcome, handlers::{DecisionInput, ValidLog}};
+use crate::{
+    auth::Scope,
+    opportunities::{self, db::{NewOpportunity, StageChange}},
+    prospects::{self, InterestState, db::NewEvent},
+};
+
+pub struct Logged {
+    pub interaction_id: i64,
+    pub opportunity_id: Option<i64>,
+}
+
+/// Logs the interaction and applies its decision. `None` when the prospect is not in scope.
+///
+/// Current interest opens an opportunity or advances the open one; future interest sets
+/// the re-engage date; no interest records the reason and, if asked, do-not-contact. The
+/// prospect's interest state follows the latest decision by the time it happened, so a
+/// back-dated log does not overwrite a newer assessment.
+pub async fn log_interaction(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    actor_id: i64,
+    prospect_id: i64,
+    log: &ValidLog,
+) -> sqlx::Result<Option<Logged>> {
+    let Some(prospect) = prospects::db::lock(conn, scope, prospect_id).await? else {
+        return Ok(None);
+    };
+    let (re_engage_on, no_interest_reason) = match &log.decision {
+        DecisionInput::Future { re_engage_on } => (Some(*re_engage_on), None),
+        DecisionInput::None { reason, .. } => (None, Some(reason.as_str())),
+        _ => (None, None),
+    };
+    let interaction_id = sqlx::query_scalar!(
+        r#"insert into interactions
+               (prospect_id, logged_by, channel, outcome, decision, notes, no_interest_reason,
+                re_engage_on, occurred_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           returning id"#,
+        prospect_id,
+        actor_id,
+        log.channel as Channel,
+        log.outcome as Outcome,
+        log.decision.decision() as Option<Decision>,
+        log.notes,
+        no_interest_reason,
+        re_engage_on,
+        log.occurred_at,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+
+    let facts = log.qualifying.entries();
+    prospects::db::record_facts(conn, prospect_id, &facts, actor_id, Some(interaction_id), log.occurred_at)
+        .await?;
+
+    let mut opportunity_id = None;
+    match &log.decision {
+        DecisionInput::Current { name, stage, value_cents, expected_close_on } => {
+            let id = match opportunities::db::lock_open_for_prospect(conn, prospect_id).await? {
+                Some(open) => {
+                    opportunities::db::move_stage(
+                        conn,
+                        actor_id,
+                        &open,
+                        &StageChange { to: *stage, lost_reason: None, revisit_on: None },
+                    )
+                    .await?;
+                    sqlx::query!(
+                        r#"update opportunities
+                           set value_cents = coalesce($2, value_cents),
+                               expected_close_on = coalesce($3, expected_close_on),
+                               name = coalesce($4, name), updated_at = now()
+                           where id = $1"#,
+                        open.id,
+                        *value_cents,
+                        *expected_close_on,
+                        name.as_deref(),
+                    )
+                    .execute(&mut *conn)
+                    .await?;
+                    open.id
+                }
+                None => {
+                    let default_name = format!(
+                        "New business — {} {}",
+                        prospect.first_name, prospect.last_name
+                    );
+                    opportunities::db::open(
+                        conn,
+                        actor_id,
+                        &NewOpportunity {
+                            prospect_id,
+                            name: name.as_deref().unwrap_or(default_name.trim()),
+                            stage: *stage,
+                            value_cents: value_cents.unwrap_or(0),
+                            expected_close_on: *expected_close_on,
+                        },
+                        Some(interaction_id),
+                    )
+                    .await?
+                }
+            };
+            sqlx::query!(
+                "update interactions set opportunity_id = $2 where id = $1",
+                interaction_id,
+                id
+            )
+            .execute(&mut *conn)
+            .await?;
+            opportunity_id = Some(id);
+        }
+        DecisionInput::None { do_not_contact: true, .. } if !prospect.do_not_contact => {
+            sqlx::query!("update prospects set do_not_contact = true where id = $1", prospect_id)
+                .execute(&mut *conn)
+                .await?;
+            prospects::db::insert_event(
+                &mut *conn,
+                NewEvent {
+                    prospect_id,
+                    actor_id: Some(actor_id),
+                    kind: "do_not_contact",
+                    from_value: Some("false"),
+                    to_value: Some("true"),
+                    note: no_interest_reason,
+                    opportunity_id: None,
+                    interaction_id: Some(interaction_id),
+                },
+            )
+            .await?;
+        }
+        _ => {}
+    }
+
+    if let Some(decision) = log.decision.decision() {
+        let state = sqlx::query!(
+            r#"select interest as "interest: InterestState",
+                      not exists (select 1 from interactions
+                                  where prospect_id = $1 and id <> $2 and decision is not null
+                                    and occurred_at > $3) as "is_latest!"
+               from prospects where id = $1"#,
+            prospect_id,
+            interaction_id,
+            log.occurred_at,
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        // A customer stays a customer; their interest in more is an opportunity's business.
+        if state.is_latest && state.interest != InterestState::Customer {
+            prospects::db::set_interest(
+                conn,
+                prospect_id,
+                state.interest,
+                decision.interest(),
+                re_engage_on,
+                actor_id,
+                None,
+            )
+            .await?;
+        }
+    }
+
+    sqlx::query!(
+        r#"update prospects
+           set last_interaction_at = greatest(coalesce(last_interaction_at, $2), $2), updated_at = now()
+           where id = $1"#,
+        prospect_id,
+        log.occurred_at
+    )
+    .execute(&mut *conn)
+    .await?;
+
+    Ok(Some(Logged { interaction_id, opportunity_id }))
+}

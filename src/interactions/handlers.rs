@@ -1,0 +1,314 @@
+//! The log-interaction form on the prospect page, and its handler.
+
+use axum::{
+    Form,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use time::{Date, Duration, OffsetDateTime};
+use tower_sessions::Session;
+
+use super::{Channel, Decision, Outcome, db};
+use crate::{
+    auth::{CurrentUser, Scope},
+    error::{AppError, Result},
+    opportunities::Stage,
+    prospects::{QualifyingInput, handlers::show_page},
+    state::AppState,
+    web::{FlashKind, FormErrors, Layout, flash, format},
+};
+
+/// What the user typed in the log form, kept as typed so a failed attempt shows it again.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct LogForm {
+    #[serde(default)]
+    pub channel: String,
+    #[serde(default)]
+    pub outcome: String,
+    #[serde(default)]
+    pub occurred_at: String,
+    #[serde(default)]
+    pub notes: String,
+    /// `current`, `future`, `none`, or empty when there was nothing to assess.
+    #[serde(default)]
+    pub decision: String,
+    #[serde(default)]
+    pub opportunity_name: String,
+    #[serde(default)]
+    pub stage: String,
+    #[serde(default)]
+    pub value: String,
+    #[serde(default)]
+    pub expected_close_on: String,
+    #[serde(default)]
+    pub re_engage_on: String,
+    #[serde(default)]
+    pub no_interest_reason: String,
+    #[serde(default)]
+    pub do_not_contact: Option<String>,
+    #[serde(flatten)]
+    pub qualifying: QualifyingInput,
+}
+
+/// The decision and what it carries, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DecisionInput {
+    /// Nothing to assess: no answer, a message left.
+    Unassessed,
+    Current {
+        name: Option<String>,
+        stage: Stage,
+        value_cents: Option<i64>,
+        expected_close_on: Option<Date>,
+    },
+    Future {
+        re_engage_on: Date,
+    },
+    None {
+        reason: String,
+        do_not_contact: bool,
+    },
+}
+
+impl DecisionInput {
+    pub fn decision(&self) -> Option<Decision> {
+        match self {
+            DecisionInput::Unassessed => None,
+            DecisionInput::Current { .. } => Some(Decision::Current),
+            DecisionInput::Future { .. } => Some(Decision::Future),
+            DecisionInput::None { .. } => Some(Decision::None),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ValidLog {
+    pub channel: Channel,
+    pub outcome: Outcome,
+    pub occurred_at: OffsetDateTime,
+    pub notes: String,
+    pub decision: DecisionInput,
+    pub qualifying: QualifyingInput,
+}
+
+/// How far ahead of the clock a logged time may be: an interaction is logged once it happened.
+const CLOCK_SKEW: Duration = Duration::minutes(5);
+
+impl LogForm {
+    pub fn blank(layout: &Layout) -> Self {
+        LogForm {
+            channel: Channel::Call.as_str().into(),
+            occurred_at: format::datetime_local_input(OffsetDateTime::now_utc(), layout.time_zone()),
+            stage: Stage::Qualifying.as_str().into(),
+            ..Default::default()
+        }
+    }
+
+    pub fn do_not_contact(&self) -> bool {
+        self.do_not_contact.is_some()
+    }
+
+    pub fn validate(&self, time_zone: &str, now: OffsetDateTime) -> Result<ValidLog, FormErrors> {
+        let mut errors = FormErrors::default();
+        let channel = Channel::parse(&self.channel);
+        if channel.is_none() {
+            errors.add("channel", "Choose how you reached the prospect.");
+        }
+        let outcome = Outcome::parse(&self.outcome);
+        if outcome.is_none() {
+            errors.add("outcome", "Choose what happened.");
+        }
+        let occurred_at = if self.occurred_at.trim().is_empty() {
+            now
+        } else {
+            match format::parse_datetime_local(&self.occurred_at, time_zone) {
+                Some(at) if at > now + CLOCK_SKEW => {
+                    errors.add("occurred_at", "Log an interaction once it has happened: pick a time that is not in the future.");
+                    now
+                }
+                Some(at) if at < now - Duration::days(3 * 365) => {
+                    errors.add("occurred_at", "That is more than three years ago.");
+                    now
+                }
+                Some(at) => at,
+                None => {
+                    errors.add("occurred_at", "Enter a date and time.");
+                    now
+                }
+            }
+        };
+        let notes = errors.optional("notes", &self.notes, 5000);
+        self.qualifying.validate(&mut errors);
+
+        let today = format::today(time_zone);
+        let decision = match self.decision.as_str() {
+            "" => DecisionInput::Unassessed,
+            "current" => {
+                if outcome == Some(Outcome::NotInterested) {
+                    errors.add("decision", "The outcome says not interested: choose future or no interest, or change the outcome.");
+                }
+                let stage = Stage::parse(&self.stage).filter(|s| s.is_open());
+                if stage.is_none() {
+                    errors.add("stage", "Choose an open stage.");
+                }
+                let name = errors.optional("opportunity_name", &self.opportunity_name, 200);
+                DecisionInput::Current {
+                    name: (!name.is_empty()).then_some(name),
+                    stage: stage.unwrap_or(Stage::Qualifying),
+                    value_cents: errors.optional_money("value", &self.value),
+                    expected_close_on: errors.optional_date("expected_close_on", &self.expected_close_on),
+                }
+            }
+            "future" => {
+                let date = errors.optional_date("re_engage_on", &self.re_engage_on);
+                match date {
+                    Some(date) if date <= today => {
+                        errors.add("re_engage_on", "Choose a date after today.");
+                    }
+                    None if !errors.has("re_engage_on") => {
+                        errors.add("re_engage_on", "Future interest needs a date to re-engage on.");
+                    }
+                    _ => {}
+                }
+                DecisionInput::Future {
+                    re_engage_on: date.unwrap_or(today),
+                }
+            }
+            "none" => {
+                let reason = errors.required("no_interest_reason", &self.no_interest_reason, 500);
+                DecisionInput::None {
+                    reason,
+                    do_not_contact: self.do_not_contact(),
+                }
+            }
+            _ => {
+                errors.add("decision", "Choose current, future or no interest.");
+                DecisionInput::Unassessed
+            }
+        };
+
+        let (Some(channel), Some(outcome)) = (channel, outcome) else {
+            return Err(errors);
+        };
+        errors.into_result(|| ValidLog {
+            channel,
+            outcome,
+            occurred_at,
+            notes,
+            decision,
+            qualifying: self.qualifying.clone(),
+        })
+    }
+}
+
+/// The one-line confirmation shown after logging.
+fn confirmation(log: &ValidLog) -> String {
+    let what = format!("{} logged", log.channel.label());
+    match &log.decision {
+        DecisionInput::Unassessed => format!("{what}."),
+        DecisionInput::Current { stage, .. } => {
+            format!("{what}. Current interest — opportunity at {}.", stage.label())
+        }
+        DecisionInput::Future { re_engage_on } => {
+            format!("{what}. Future interest — re-engage on {}.", format::date(*re_engage_on))
+        }
+        DecisionInput::None { do_not_contact: true, .. } => {
+            format!("{what}. No interest; marked do-not-contact.")
+        }
+        DecisionInput::None { .. } => format!("{what}. No interest."),
+    }
+}
+
+pub async fn log(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    scope: Scope,
+    session: Session,
+    Path(prospect_id): Path<i64>,
+    Form(form): Form<LogForm>,
+) -> Result<Response> {
+    let valid = match form.validate(&user.time_zone, OffsetDateTime::now_utc()) {
+        Ok(valid) => valid,
+        Err(errors) => {
+            let page = show_page(&state, layout, &user, &scope, prospect_id, Some((form, errors))).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+
+    let mut tx = state.db.begin().await?;
+    db::log_interaction(&mut tx, &scope, user.id, prospect_id, &valid)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+
+    flash(&session, FlashKind::Success, confirmation(&valid)).await?;
+    Ok(Redirect::to(&format!("/prospects/{prospect_id}#timeline")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-23 15:00 UTC);
+
+    fn form(decision: &str) -> LogForm {
+        LogForm {
+            channel: "call".into(),
+            outcome: "connected".into(),
+            occurred_at: "2026-11-23T09:30".into(),
+            decision: decision.into(),
+            stage: "qualifying".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn future_interest_needs_a_later_date() {
+        let errors = form("future").validate("Europe/Paris", NOW).unwrap_err();
+        assert!(errors.has("re_engage_on"));
+
+        let mut past = form("future");
+        past.re_engage_on = "2026-11-23".into();
+        assert!(past.validate("Europe/Paris", NOW).unwrap_err().has("re_engage_on"));
+
+        let mut ok = form("future");
+        ok.re_engage_on = "2027-03-01".into();
+        let valid = ok.validate("Europe/Paris", NOW).unwrap();
+        assert_eq!(
+            valid.decision,
+            DecisionInput::Future { re_engage_on: time::macros::date!(2027 - 03 - 01) }
+        );
+        assert_eq!(valid.occurred_at, datetime!(2026-11-23 08:30 UTC));
+    }
+
+    #[test]
+    fn no_interest_needs_a_reason() {
+        assert!(form("none").validate("UTC", NOW).unwrap_err().has("no_interest_reason"));
+    }
+
+    #[test]
+    fn not_interested_contradicts_current_interest() {
+        let mut f = form("current");
+        f.outcome = "not_interested".into();
+        assert!(f.validate("UTC", NOW).unwrap_err().has("decision"));
+    }
+
+    #[test]
+    fn the_future_cannot_be_logged() {
+        let mut f = form("");
+        f.occurred_at = "2026-11-24T09:00".into();
+        assert!(f.validate("UTC", NOW).unwrap_err().has("occurred_at"));
+    }
+
+    #[test]
+    fn unknown_values_are_refused() {
+        let mut f = form("maybe");
+        f.channel = "pigeon".into();
+        let errors = f.validate("UTC", NOW).unwrap_err();
+        assert!(errors.has("channel") && errors.has("decision"));
+    }
+}

@@ -1,0 +1,407 @@
+//! Queries on opportunities. Visibility follows the prospect's owner, via the `Scope`.
+
+use sqlx::{PgConnection, PgExecutor};
+use time::{Date, OffsetDateTime};
+
+use super::Stage;
+use crate::{
+    auth::Scope,
+    prospects::{self, InterestState, db::NewEvent},
+};
+
+pub const BOARD_CARDS_PER_STAGE: i64 = 50;
+pub const LIST_PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Clone)]
+pub struct Opportunity {
+    pub id: i64,
+    pub prospect_id: i64,
+    pub prospect_name: String,
+    pub account_name: Option<String>,
+    pub owner_id: i64,
+    pub owner_name: String,
+    pub name: String,
+    pub stage: Stage,
+    pub value_cents: i64,
+    pub expected_close_on: Option<Date>,
+    pub probability: i16,
+    pub lost_reason: Option<String>,
+    pub revisit_on: Option<Date>,
+    pub closed_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+pub async fn get(
+    db: impl PgExecutor<'_>,
+    scope: &Scope,
+    id: i64,
+) -> sqlx::Result<Option<Opportunity>> {
+    sqlx::query_as!(
+        Opportunity,
+        r#"select o.id, o.prospect_id, trim(p.first_name || ' ' || p.last_name) as "prospect_name!",
+                  a.name as "account_name?", p.owner_id, u.name as owner_name, o.name,
+                  o.stage as "stage: Stage", o.value_cents, o.expected_close_on, o.probability,
+                  o.lost_reason, o.revisit_on, o.closed_at, o.created_at, o.updated_at
+           from opportunities o
+           join prospects p on p.id = o.prospect_id
+           join users u on u.id = p.owner_id
+           left join accounts a on a.id = p.account_id
+           where o.id = $1 and ($2::bigint[] is null or p.owner_id = any($2))"#,
+        id,
+        scope.owner_ids() as Option<&[i64]>
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn for_prospect(
+    db: impl PgExecutor<'_>,
+    scope: &Scope,
+    prospect_id: i64,
+) -> sqlx::Result<Vec<Opportunity>> {
+    sqlx::query_as!(
+        Opportunity,
+        r#"select o.id, o.prospect_id, trim(p.first_name || ' ' || p.last_name) as "prospect_name!",
+                  a.name as "account_name?", p.owner_id, u.name as owner_name, o.name,
+                  o.stage as "stage: Stage", o.value_cents, o.expected_close_on, o.probability,
+                  o.lost_reason, o.revisit_on, o.closed_at, o.created_at, o.updated_at
+           from opportunities o
+           join prospects p on p.id = o.prospect_id
+           join users u on u.id = p.owner_id
+           left join accounts a on a.id = p.account_id
+           where o.prospect_id = $1 and ($2::bigint[] is null or p.owner_id = any($2))
+           order by o.stage in ('won', 'lost'), o.updated_at desc, o.id desc"#,
+        prospect_id,
+        scope.owner_ids() as Option<&[i64]>
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub struct LockedOpportunity {
+    pub id: i64,
+    pub prospect_id: i64,
+    pub stage: Stage,
+}
+
+/// Locks an opportunity (and, through the caller's earlier lock or this one, its prospect).
+pub async fn lock(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    id: i64,
+) -> sqlx::Result<Option<LockedOpportunity>> {
+    sqlx::query_as!(
+        LockedOpportunity,
+        r#"select o.id, o.prospect_id, o.stage as "stage: Stage"
+           from opportunities o join prospects p on p.id = o.prospect_id
+           where o.id = $1 and ($2::bigint[] is null or p.owner_id = any($2))
+           for update of o, p"#,
+        id,
+        scope.owner_ids() as Option<&[i64]>
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// The prospect's most recently updated open opportunity, locked.
+pub async fn lock_open_for_prospect(
+    conn: &mut PgConnection,
+    prospect_id: i64,
+) -> sqlx::Result<Option<LockedOpportunity>> {
+    sqlx::query_as!(
+        LockedOpportunity,
+        r#"select id, prospect_id, stage as "stage: Stage" from opportunities
+           where prospect_id = $1 and stage not in ('won', 'lost')
+           order by updated_at desc, id desc limit 1
+           for update"#,
+        prospect_id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+pub struct NewOpportunity<'a> {
+    pub prospect_id: i64,
+    pub name: &'a str,
+    pub stage: Stage,
+    pub value_cents: i64,
+    pub expected_close_on: Option<Date>,
+}
+
+/// Opens an opportunity and records it on the prospect's timeline.
+pub async fn open(
+    conn: &mut PgConnection,
+    actor_id: i64,
+    new: &NewOpportunity<'_>,
+    interaction_id: Option<i64>,
+) -> sqlx::Result<i64> {
+    let id = sqlx::query_scalar!(
+        r#"insert into opportunities (prospect_id, name, stage, value_cents, expected_close_on, probability)
+           values ($1, $2, $3, $4, $5, $6) returning id"#,
+        new.prospect_id,
+        new.name,
+        new.stage as Stage,
+        new.value_cents,
+        new.expected_close_on,
+        new.stage.default_probability(),
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    prospects::db::insert_event(
+        &mut *conn,
+        NewEvent {
+            prospect_id: new.prospect_id,
+            actor_id: Some(actor_id),
+            kind: "opportunity_opened",
+            from_value: None,
+            to_value: Some(new.stage.as_str()),
+            note: Some(new.name),
+            opportunity_id: Some(id),
+            interaction_id,
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Where a stage change leaves the prospect.
+pub struct StageChange<'a> {
+    pub to: Stage,
+    pub lost_reason: Option<&'a str>,
+    /// For a lost opportunity: when to come back. Lost is not dead.
+    pub revisit_on: Option<Date>,
+}
+
+/// Moves a locked opportunity to a new stage inside the caller's transaction, recording
+/// the change, and carries its consequence to the prospect: won makes a customer; lost
+/// with a revisit date sends the prospect to future interest, without one to no interest
+/// (unless another opportunity is still open).
+pub async fn move_stage(
+    conn: &mut PgConnection,
+    actor_id: i64,
+    opportunity: &LockedOpportunity,
+    change: &StageChange<'_>,
+) -> sqlx::Result<()> {
+    if opportunity.stage == change.to {
+        return Ok(());
+    }
+    sqlx::query!(
+        r#"update opportunities
+           set stage = $2::opportunity_stage, probability = $3, lost_reason = $4, revisit_on = $5,
+               closed_at = case when $2::opportunity_stage in ('won', 'lost') then now() end,
+               updated_at = now()
+           where id = $1"#,
+        opportunity.id,
+        change.to as Stage,
+        change.to.default_probability(),
+        change.lost_reason,
+        change.revisit_on,
+    )
+    .execute(&mut *conn)
+    .await?;
+    let note = match (change.to, change.lost_reason, change.revisit_on) {
+        (Stage::Lost, Some(reason), Some(date)) => {
+            Some(format!("{reason} — revisit on {}", crate::web::format::date(date)))
+        }
+        (Stage::Lost, Some(reason), None) => Some(reason.to_string()),
+        _ => None,
+    };
+    prospects::db::insert_event(
+        &mut *conn,
+        NewEvent {
+            prospect_id: opportunity.prospect_id,
+            actor_id: Some(actor_id),
+            kind: "stage_changed",
+            from_value: Some(opportunity.stage.as_str()),
+            to_value: Some(change.to.as_str()),
+            note: note.as_deref(),
+            opportunity_id: Some(opportunity.id),
+            interaction_id: None,
+        },
+    )
+    .await?;
+
+    let prospect = sqlx::query!(
+        r#"select interest as "interest: InterestState", re_engage_on,
+                  exists (select 1 from opportunities
+                          where prospect_id = $1 and id <> $2 and stage not in ('won', 'lost')) as "other_open!"
+           from prospects where id = $1"#,
+        opportunity.prospect_id,
+        opportunity.id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let next = match change.to {
+        Stage::Won => Some((InterestState::Customer, None)),
+        Stage::Lost if prospect.other_open => None,
+        Stage::Lost if prospect.interest == InterestState::Customer => None,
+        Stage::Lost => match change.revisit_on {
+            Some(date) => Some((InterestState::Future, Some(date))),
+            None => Some((InterestState::None, None)),
+        },
+        _ if prospect.interest != InterestState::Current
+            && prospect.interest != InterestState::Customer =>
+        {
+            // An opportunity moving forward is current interest.
+            Some((InterestState::Current, None))
+        }
+        _ => None,
+    };
+    if let Some((to, re_engage_on)) = next {
+        prospects::db::set_interest(
+            conn,
+            opportunity.prospect_id,
+            prospect.interest,
+            to,
+            re_engage_on,
+            actor_id,
+            Some("Opportunity stage change"),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub struct OpportunityEdit<'a> {
+    pub name: &'a str,
+    pub value_cents: i64,
+    pub expected_close_on: Option<Date>,
+    pub probability: i16,
+}
+
+pub async fn update_details(
+    db: impl PgExecutor<'_>,
+    scope: &Scope,
+    id: i64,
+    edit: &OpportunityEdit<'_>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        r#"update opportunities o
+           set name = $3, value_cents = $4, expected_close_on = $5, probability = $6, updated_at = now()
+           from prospects p
+           where o.id = $1 and p.id = o.prospect_id and ($2::bigint[] is null or p.owner_id = any($2))"#,
+        id,
+        scope.owner_ids() as Option<&[i64]>,
+        edit.name,
+        edit.value_cents,
+        edit.expected_close_on,
+        edit.probability,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub struct StageTotal {
+    pub stage: Stage,
+    pub count: i64,
+    pub value_cents: i64,
+}
+
+/// Count and total value per stage, for the board's column heads and summary.
+pub async fn stage_totals(
+    db: impl PgExecutor<'_>,
+    scope: &Scope,
+    owner_id: Option<i64>,
+) -> sqlx::Result<Vec<StageTotal>> {
+    let rows = sqlx::query!(
+        r#"select o.stage as "stage: Stage", count(*) as "count!",
+                  coalesce(sum(o.value_cents), 0)::bigint as "value_cents!"
+           from opportunities o join prospects p on p.id = o.prospect_id
+           where ($1::bigint[] is null or p.owner_id = any($1))
+             and ($2::bigint is null or p.owner_id = $2)
+           group by o.stage"#,
+        scope.owner_ids() as Option<&[i64]>,
+        owner_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(Stage::ALL
+        .iter()
+        .map(|&stage| {
+            let row = rows.iter().find(|r| r.stage == stage);
+            StageTotal {
+                stage,
+                count: row.map_or(0, |r| r.count),
+                value_cents: row.map_or(0, |r| r.value_cents),
+            }
+        })
+        .collect())
+}
+
+/// Opportunities in one stage, most recently updated first, after the cursor's id.
+pub async fn in_stage(
+    db: impl PgExecutor<'_>,
+    scope: &Scope,
+    owner_id: Option<i64>,
+    stage: Stage,
+    after: Option<(OffsetDateTime, i64)>,
+    limit: i64,
+) -> sqlx::Result<Vec<Opportunity>> {
+    let (after_at, after_id) = after.map_or((None, None), |(at, id)| (Some(at), Some(id)));
+    sqlx::query_as!(
+        Opportunity,
+        r#"select o.id, o.prospect_id, trim(p.first_name || ' ' || p.last_name) as "prospect_name!",
+                  a.name as "account_name?", p.owner_id, u.name as owner_name, o.name,
+                  o.stage as "stage: Stage", o.value_cents, o.expected_close_on, o.probability,
+                  o.lost_reason, o.revisit_on, o.closed_at, o.created_at, o.updated_at
+           from opportunities o
+           join prospects p on p.id = o.prospect_id
+           join users u on u.id = p.owner_id
+           left join accounts a on a.id = p.account_id
+           where o.stage = $1
+             and ($2::bigint[] is null or p.owner_id = any($2))
+             and ($3::bigint is null or p.owner_id = $3)
+             and ($4::timestamptz is null or (o.updated_at, o.id) < ($4, $5))
+           order by o.updated_at desc, o.id desc
+           limit $6"#,
+        stage as Stage,
+        scope.owner_ids() as Option<&[i64]>,
+        owner_id,
+        after_at,
+        after_id,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub struct StageHistoryEntry {
+    pub from_value: Option<String>,
+    pub to_value: Option<String>,
+    pub note: Option<String>,
+    pub actor: Option<String>,
+    pub occurred_at: OffsetDateTime,
+}
+
+impl StageHistoryEntry {
+    pub fn from_label(&self) -> &'static str {
+        self.from_value.as_deref().and_then(Stage::parse).map_or("—", Stage::label)
+    }
+
+    pub fn to_label(&self) -> &'static str {
+        self.to_value.as_deref().and_then(Stage::parse).map_or("—", Stage::label)
+    }
+}
+
+pub async fn stage_history(
+    db: impl PgExecutor<'_>,
+    scope: &Scope,
+    opportunity_id: i64,
+) -> sqlx::Result<Vec<StageHistoryEntry>> {
+    sqlx::query_as!(
+        StageHistoryEntry,
+        r#"select e.from_value, e.to_value, e.note, u.name as "actor?", e.occurred_at
+           from prospect_events e
+           join prospects p on p.id = e.prospect_id
+           left join users u on u.id = e.actor_id
+           where e.opportunity_id = $1 and e.kind in ('opportunity_opened', 'stage_changed')
+             and ($2::bigint[] is null or p.owner_id = any($2))
+           order by e.occurred_at, e.id"#,
+        opportunity_id,
+        scope.owner_ids() as Option<&[i64]>
+    )
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,581 @@
+//! Queries on prospects. Every one takes the caller's `Scope`.
+
+use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
+use time::{Date, OffsetDateTime};
+
+use super::{InterestState, QualifyingField};
+use crate::auth::Scope;
+
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Clone)]
+pub struct Prospect {
+    pub id: i64,
+    pub owner_id: i64,
+    pub owner_name: String,
+    pub account_id: Option<i64>,
+    pub account_name: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub title: String,
+    pub email: Option<String>,
+    pub phone: String,
+    pub linkedin_url: String,
+    pub source: String,
+    pub tags: Vec<String>,
+    pub interest: InterestState,
+    pub do_not_contact: bool,
+    pub re_engage_on: Option<Date>,
+    pub last_interaction_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+}
+
+impl Prospect {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name).trim().to_string()
+    }
+}
+
+pub async fn get(
+    db: impl PgExecutor<'_>,
+    scope: &Scope,
+    id: i64,
+) -> sqlx::Result<Option<Prospect>> {
+    sqlx::query_as!(
+        Prospect,
+        r#"select p.id, p.owner_id, u.name as owner_name, p.account_id, a.name as "account_name?",
+                  p.first_name, p.last_name, p.title, p.email::text as email, p.phone,
+                  p.linkedin_url, p.source, p.tags, p.interest as "interest: InterestState",
+                  p.do_not_contact, p.re_engage_on, p.last_interaction_at, p.created_at
+           from prospects p
+           join users u on u.id = p.owner_id
+           left join accounts a on a.id = p.account_id
+           where p.id = $1 and ($2::bigint[] is null or p.owner_id = any($2))"#,
+        id,
+        scope.owner_ids() as Option<&[i64]>
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Locks the prospect's row for a multi-step write; `None` if it is outside the scope.
+pub async fn lock(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    id: i64,
+) -> sqlx::Result<Option<LockedProspect>> {
+    sqlx::query_as!(
+        LockedProspect,
+        r#"select id, owner_id, interest as "interest: InterestState", do_not_contact,
+                  first_name, last_name
+           from prospects
+           where id = $1 and ($2::bigint[] is null or owner_id = any($2))
+           for update"#,
+        id,
+        scope.owner_ids() as Option<&[i64]>
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+pub struct LockedProspect {
+    pub id: i64,
+    pub owner_id: i64,
+    pub interest: InterestState,
+    pub do_not_contact: bool,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+/// The fields a person edits on the prospect form.
+pub struct ProspectFields {
+    pub account_id: Option<i64>,
+    pub first_name: String,
+    pub last_name: String,
+    pub title: String,
+    pub email: Option<String>,
+    pub phone: String,
+    pub linkedin_url: String,
+    pub source: String,
+    pub tags: Vec<String>,
+    pub do_not_contact: bool,
+}
+
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    owner_id: i64,
+    fields: &ProspectFields,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"insert into prospects (owner_id, account_id, first_name, last_name, title, email,
+                                  phone, linkedin_url, source, tags, do_not_contact)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           returning id"#,
+        owner_id,
+        fields.account_id,
+        fields.first_name,
+        fields.last_name,
+        fields.title,
+        fields.email,
+        fields.phone,
+        fields.linkedin_url,
+        fields.source,
+        &fields.tags,
+        fields.do_not_contact,
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub async fn update(
+    db: impl PgExecutor<'_>,
+    scope: &Scope,
+    id: i64,
+    fields: &ProspectFields,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        r#"update prospects
+           set account_id = $3, first_name = $4, last_name = $5, title = $6, email = $7,
+               phone = $8, linkedin_url = $9, source = $10, tags = $11, do_not_contact = $12,
+               updated_at = now()
+           where id = $1 and ($2::bigint[] is null or owner_id = any($2))"#,
+        id,
+        scope.owner_ids() as Option<&[i64]>,
+        fields.account_id,
+        fields.first_name,
+        fields.last_name,
+        fields.title,
+        fields.email,
+        fields.phone,
+        fields.linkedin_url,
+        fields.source,
+        &fields.tags,
+        fields.do_not_contact,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_owner(
+    db: impl PgExecutor<'_>,
+    scope: &Scope,
+    id: i64,
+    owner_id: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        r#"update prospects set owner_id = $3, updated_at = now()
+           where id = $1 and ($2::bigint[] is null or owner_id = any($2))"#,
+        id,
+        scope.owner_ids() as Option<&[i64]>,
+        owner_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Who already has this email. Uniqueness is organisation-wide, so this looks beyond the
+/// caller's scope; the caller shows a link only if the prospect is visible to them.
+pub struct ExistingEmail {
+    pub id: i64,
+    pub owner_id: i64,
+    pub owner_name: String,
+    pub name: String,
+}
+
+pub async fn find_by_email(
+    db: impl PgExecutor<'_>,
+    email: &str,
+) -> sqlx::Result<Option<ExistingEmail>> {
+    sqlx::query_as!(
+        ExistingEmail,
+        r#"select p.id, p.owner_id, u.name as owner_name,
+                  trim(p.first_name || ' ' || p.last_name) as "name!"
+           from prospects p join users u on u.id = p.owner_id
+           where p.email = $1"#,
+        email
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Records a timeline event for a prospect.
+pub struct NewEvent<'a> {
+    pub prospect_id: i64,
+    pub actor_id: Option<i64>,
+    pub kind: &'a str,
+    pub from_value: Option<&'a str>,
+    pub to_value: Option<&'a str>,
+    pub note: Option<&'a str>,
+    pub opportunity_id: Option<i64>,
+    pub interaction_id: Option<i64>,
+}
+
+pub async fn insert_event(db: impl PgExecutor<'_>, event: NewEvent<'_>) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"insert into prospect_events
+               (prospect_id, actor_id, kind, from_value, to_value, note, opportunity_id, interaction_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8)"#,
+        event.prospect_id,
+        event.actor_id,
+        event.kind,
+        event.from_value,
+        event.to_value,
+        event.note,
+        event.opportunity_id,
+        event.interaction_id,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Moves the prospect to a new interest state (and re-engage date), recording the change
+/// on the timeline when the state actually changes.
+pub async fn set_interest(
+    conn: &mut PgConnection,
+    prospect_id: i64,
+    from: InterestState,
+    to: InterestState,
+    re_engage_on: Option<Date>,
+    actor_id: i64,
+    note: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"update prospects set interest = $2, re_engage_on = $3, updated_at = now() where id = $1"#,
+        prospect_id,
+        to as InterestState,
+        re_engage_on
+    )
+    .execute(&mut *conn)
+    .await?;
+    if from != to {
+        insert_event(
+            &mut *conn,
+            NewEvent {
+                prospect_id,
+                actor_id: Some(actor_id),
+                kind: "interest_changed",
+                from_value: Some(from.as_str()),
+                to_value: Some(to.as_str()),
+                note,
+                opportunity_id: None,
+                interaction_id: None,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub struct Fact {
+    pub field: QualifyingField,
+    pub value: String,
+    pub learned_at: OffsetDateTime,
+    pub recorded_by: String,
+}
+
+/// The latest value of each qualifying field, with when it was learned.
+pub async fn current_facts(
+    db: impl PgExecutor<'_>,
+    scope: &Scope,
+    prospect_id: i64,
+) -> sqlx::Result<Vec<Fact>> {
+    sqlx::query_as!(
+        Fact,
+        r#"select distinct on (f.field) f.field as "field: QualifyingField", f.value,
+                  f.learned_at, u.name as recorded_by
+           from qualifying_facts f
+           join prospects p on p.id = f.prospect_id
+           join users u on u.id = f.recorded_by
+           where f.prospect_id = $1 and ($2::bigint[] is null or p.owner_id = any($2))
+           order by f.field, f.learned_at desc, f.id desc"#,
+        prospect_id,
+        scope.owner_ids() as Option<&[i64]>
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Records qualifying facts learned, skipping any equal to what is already known.
+pub async fn record_facts(
+    conn: &mut PgConnection,
+    prospect_id: i64,
+    facts: &[(QualifyingField, String)],
+    recorded_by: i64,
+    interaction_id: Option<i64>,
+    learned_at: OffsetDateTime,
+) -> sqlx::Result<usize> {
+    let mut recorded = 0;
+    for (field, value) in facts {
+        let done = sqlx::query!(
+            r#"insert into qualifying_facts (prospect_id, field, value, interaction_id, recorded_by, learned_at)
+               select $1, $2, $3, $4, $5, $6
+               where $3 is distinct from (
+                   select value from qualifying_facts
+                   where prospect_id = $1 and field = $2
+                   order by learned_at desc, id desc limit 1
+               )"#,
+            prospect_id,
+            *field as QualifyingField,
+            value,
+            interaction_id,
+            recorded_by,
+            learned_at,
+        )
+        .execute(&mut *conn)
+        .await?;
+        recorded += done.rows_affected() as usize;
+    }
+    Ok(recorded)
+}
+
+/// The list's filters and order, as read from the query string.
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub search: Option<String>,
+    pub owner_id: Option<i64>,
+    pub interest: Option<InterestState>,
+    pub tag: Option<String>,
+    pub account_id: Option<i64>,
+    pub sort: Sort,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Newest,
+    Name,
+    RecentlyTouched,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 3] = [Sort::Newest, Sort::Name, Sort::RecentlyTouched];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Newest => "newest",
+            Sort::Name => "name",
+            Sort::RecentlyTouched => "touched",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Newest => "Newest first",
+            Sort::Name => "Name A–Z",
+            Sort::RecentlyTouched => "Recently touched",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Sort> {
+        Sort::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+/// Where the next page starts: the sort key and id of the last row shown.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cursor {
+    Id(i64),
+    Name(String, i64),
+    Touched(Option<OffsetDateTime>, i64),
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        match self {
+            Cursor::Id(id) => id.to_string(),
+            Cursor::Name(name, id) => format!("{id}~{name}"),
+            Cursor::Touched(at, id) => match at {
+                Some(at) => format!("{id}~{}", at.unix_timestamp_nanos()),
+                None => format!("{id}~"),
+            },
+        }
+    }
+
+    pub fn decode(sort: Sort, raw: &str) -> Option<Cursor> {
+        let (id, rest) = match raw.split_once('~') {
+            Some((id, rest)) => (id.parse().ok()?, Some(rest)),
+            None => (raw.parse().ok()?, None),
+        };
+        match (sort, rest) {
+            (Sort::Newest, None) => Some(Cursor::Id(id)),
+            (Sort::Name, Some(name)) => Some(Cursor::Name(name.to_string(), id)),
+            (Sort::RecentlyTouched, Some("")) => Some(Cursor::Touched(None, id)),
+            (Sort::RecentlyTouched, Some(nanos)) => {
+                let at = OffsetDateTime::from_unix_timestamp_nanos(nanos.parse().ok()?).ok()?;
+                Some(Cursor::Touched(Some(at), id))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct ListRow {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub title: String,
+    pub email: Option<String>,
+    pub account_id: Option<i64>,
+    pub account_name: Option<String>,
+    pub owner_name: String,
+    pub interest: InterestState,
+    pub do_not_contact: bool,
+    pub tags: Vec<String>,
+    pub re_engage_on: Option<Date>,
+    pub last_interaction_at: Option<OffsetDateTime>,
+    pub sort_name: String,
+}
+
+impl ListRow {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name).trim().to_string()
+    }
+
+    fn cursor(&self, sort: Sort) -> Cursor {
+        match sort {
+            Sort::Newest => Cursor::Id(self.id),
+            Sort::Name => Cursor::Name(self.sort_name.clone(), self.id),
+            Sort::RecentlyTouched => Cursor::Touched(self.last_interaction_at, self.id),
+        }
+    }
+}
+
+pub struct Page {
+    pub rows: Vec<ListRow>,
+    pub next: Option<Cursor>,
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
+pub fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of the prospect list in keyset order: each page starts after the last row of
+/// the previous one, so a deep page costs what the first does.
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    scope: &Scope,
+    filter: &ListFilter,
+    after: Option<&Cursor>,
+) -> sqlx::Result<Page> {
+    let mut q = QueryBuilder::<Postgres>::new(
+        "select p.id, p.first_name, p.last_name, p.title, p.email::text as email, p.account_id,
+                a.name as account_name, u.name as owner_name, p.interest, p.do_not_contact,
+                p.tags, p.re_engage_on, p.last_interaction_at, p.sort_name
+         from prospects p
+         join users u on u.id = p.owner_id
+         left join accounts a on a.id = p.account_id
+         where true",
+    );
+    if let Some(owners) = scope.owner_ids() {
+        q.push(" and p.owner_id = any(").push_bind(owners.to_vec()).push(")");
+    }
+    if let Some(owner_id) = filter.owner_id {
+        q.push(" and p.owner_id = ").push_bind(owner_id);
+    }
+    if let Some(interest) = filter.interest {
+        q.push(" and p.interest = ").push_bind(interest);
+    }
+    if let Some(tag) = &filter.tag {
+        q.push(" and p.tags @> array[").push_bind(tag.clone()).push("]::text[]");
+    }
+    if let Some(account_id) = filter.account_id {
+        q.push(" and p.account_id = ").push_bind(account_id);
+    }
+    if let Some(search) = &filter.search {
+        let pattern = like_pattern(search);
+        q.push(" and (p.search_text like ")
+            .push_bind(pattern.clone())
+            .push(" or lower(a.name) like ")
+            .push_bind(pattern)
+            .push(")");
+    }
+    match after {
+        Some(Cursor::Id(id)) => {
+            q.push(" and p.id < ").push_bind(*id);
+        }
+        Some(Cursor::Name(name, id)) => {
+            q.push(" and (p.sort_name, p.id) > (")
+                .push_bind(name.clone())
+                .push(", ")
+                .push_bind(*id)
+                .push(")");
+        }
+        Some(Cursor::Touched(at, id)) => {
+            q.push(" and (coalesce(p.last_interaction_at, '-infinity'), p.id) < (")
+                .push_bind(at.map_or("-infinity".to_string(), |t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default()
+                }))
+                .push("::timestamptz, ")
+                .push_bind(*id)
+                .push(")");
+        }
+        None => {}
+    }
+    q.push(match filter.sort {
+        Sort::Newest => " order by p.id desc",
+        Sort::Name => " order by p.sort_name, p.id",
+        Sort::RecentlyTouched => {
+            " order by coalesce(p.last_interaction_at, '-infinity') desc, p.id desc"
+        }
+    });
+    q.push(" limit ").push_bind(PAGE_SIZE + 1);
+
+    let mut rows: Vec<ListRow> = q.build_query_as().fetch_all(db).await?;
+    let next = if rows.len() as i64 > PAGE_SIZE {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|r| r.cursor(filter.sort))
+    } else {
+        None
+    };
+    Ok(Page { rows, next })
+}
+
+/// Tags in use within the scope, for the filter's suggestions.
+pub async fn tags_in_use(db: impl PgExecutor<'_>, scope: &Scope) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        r#"select distinct t as "tag!" from (
+               select unnest(tags) as t from prospects
+               where ($1::bigint[] is null or owner_id = any($1)) and tags <> '{}'
+               limit 5000
+           ) tags order by 1 limit 200"#,
+        scope.owner_ids() as Option<&[i64]>
+    )
+    .fetch_all(db)
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip() {
+        let at = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        for (sort, cursor) in [
+            (Sort::Newest, Cursor::Id(42)),
+            (Sort::Name, Cursor::Name("lovelace ada~x".into(), 7)),
+            (Sort::RecentlyTouched, Cursor::Touched(Some(at), 9)),
+            (Sort::RecentlyTouched, Cursor::Touched(None, 9)),
+        ] {
+            assert_eq!(Cursor::decode(sort, &cursor.encode()), Some(cursor));
+        }
+        assert_eq!(Cursor::decode(Sort::Name, "12"), None);
+        assert_eq!(Cursor::decode(Sort::Newest, "nope"), None);
+    }
+
+    #[test]
+    fn like_patterns_are_literal() {
+        assert_eq!(like_pattern("50%_Off"), "%50\\%\\_off%");
+    }
+}

@@ -1,0 +1,555 @@
+//! Prospect pages: the list, the new/edit form, the prospect page, reassignment.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{
+    InterestState, QualifyingField, QualifyingInput,
+    db::{self, Cursor, ListFilter, Sort},
+    form::ProspectForm,
+    timeline::{self, TimelineEntry},
+};
+use crate::{
+    accounts,
+    auth::{CurrentUser, Scope},
+    error::{AppError, Result, ResultExt as _},
+    interactions::{Channel, Outcome, handlers::LogForm},
+    opportunities::{self, Stage},
+    state::AppState,
+    users,
+    web::{FlashKind, FormErrors, Layout, flash},
+};
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    interest: String,
+    #[serde(default)]
+    tag: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    after: String,
+}
+
+impl ListQuery {
+    fn filter(&self) -> ListFilter {
+        let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        ListFilter {
+            search: text(&self.q),
+            owner_id: self.owner.parse().ok(),
+            interest: InterestState::parse(&self.interest),
+            tag: text(&self.tag).map(|t| t.to_lowercase()),
+            account_id: None,
+            sort: Sort::parse(&self.sort).unwrap_or_default(),
+        }
+    }
+
+    /// This list's query string with `after` replaced, for the pagination links.
+    fn with_after(&self, after: Option<&Cursor>) -> String {
+        let mut pairs: Vec<(&str, String)> = [
+            ("q", &self.q),
+            ("owner", &self.owner),
+            ("interest", &self.interest),
+            ("tag", &self.tag),
+            ("sort", &self.sort),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v.clone()))
+        .collect();
+        if let Some(cursor) = after {
+            pairs.push(("after", cursor.encode()));
+        }
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "prospects/index.html")]
+pub struct ProspectListPage {
+    pub layout: Layout,
+    pub query: ListQuery,
+    pub filter: ListFilter,
+    pub rows: Vec<db::ListRow>,
+    pub next_url: Option<String>,
+    pub first_url: Option<String>,
+    pub owners: Vec<users::db::OwnerChoice>,
+    pub tags: Vec<String>,
+    pub sorts: &'static [Sort],
+    pub states: &'static [InterestState],
+}
+
+impl ProspectListPage {
+    fn is_filtered(&self) -> bool {
+        self.filter.search.is_some()
+            || self.filter.owner_id.is_some()
+            || self.filter.interest.is_some()
+            || self.filter.tag.is_some()
+    }
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    scope: Scope,
+    Query(query): Query<ListQuery>,
+) -> Result<ProspectListPage> {
+    let filter = query.filter();
+    let after = Some(query.after.as_str())
+        .filter(|s| !s.is_empty())
+        .map(|raw| Cursor::decode(filter.sort, raw).ok_or_else(|| {
+            AppError::BadRequest("That page link is no longer valid; start from the first page.".into())
+        }))
+        .transpose()?;
+    let page = db::list(&state.db, &scope, &filter, after.as_ref()).await?;
+    let owners = if user.manages() {
+        users::db::owner_choices(&state.db, scope.owner_ids()).await?
+    } else {
+        Vec::new()
+    };
+    let tags = db::tags_in_use(&state.db, &scope).await?;
+    let next_url = page
+        .next
+        .as_ref()
+        .map(|c| format!("/prospects?{}", query.with_after(Some(c))));
+    let first_url = after
+        .is_some()
+        .then(|| format!("/prospects?{}", query.with_after(None)));
+    Ok(ProspectListPage {
+        layout,
+        query,
+        filter,
+        rows: page.rows,
+        next_url,
+        first_url,
+        owners,
+        tags,
+        sorts: &Sort::ALL,
+        states: &InterestState::ALL,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "prospects/form.html")]
+pub struct ProspectFormPage {
+    pub layout: Layout,
+    /// `None` when creating.
+    pub prospect_id: Option<i64>,
+    pub form: ProspectForm,
+    pub errors: FormErrors,
+    /// Set when the email belongs to another prospect.
+    pub duplicate: Option<Duplicate>,
+    pub account_names: Vec<String>,
+    pub qualifying_fields: &'static [QualifyingField],
+}
+
+pub struct Duplicate {
+    pub name: String,
+    pub owner_name: String,
+    /// Only when the caller may see that prospect.
+    pub url: Option<String>,
+}
+
+impl ProspectFormPage {
+    fn action(&self) -> String {
+        match self.prospect_id {
+            Some(id) => format!("/prospects/{id}"),
+            None => "/prospects".to_string(),
+        }
+    }
+
+    fn qualifying_value(&self, field: &QualifyingField) -> &str {
+        self.form.qualifying.get(*field)
+    }
+
+    fn qualifying_name(&self, field: &QualifyingField) -> &'static str {
+        QualifyingInput::form_name(*field)
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    layout: Layout,
+    scope: &Scope,
+    prospect_id: Option<i64>,
+    form: ProspectForm,
+    errors: FormErrors,
+    duplicate: Option<Duplicate>,
+) -> Result<ProspectFormPage> {
+    Ok(ProspectFormPage {
+        layout,
+        prospect_id,
+        form,
+        errors,
+        duplicate,
+        account_names: accounts::db::name_suggestions(&state.db, scope).await?,
+        qualifying_fields: &QualifyingField::ALL,
+    })
+}
+
+pub async fn new(
+    State(state): State<AppState>,
+    layout: Layout,
+    scope: Scope,
+) -> Result<ProspectFormPage> {
+    form_page(&state, layout, &scope, None, ProspectForm::default(), FormErrors::default(), None).await
+}
+
+/// The duplicate-email error, with a link when the existing prospect is visible.
+async fn check_email_free(
+    state: &AppState,
+    scope: &Scope,
+    email: Option<&str>,
+    except_id: Option<i64>,
+    errors: &mut FormErrors,
+) -> Result<Option<Duplicate>> {
+    let Some(email) = email else { return Ok(None) };
+    let Some(existing) = db::find_by_email(&state.db, email).await? else {
+        return Ok(None);
+    };
+    if Some(existing.id) == except_id {
+        return Ok(None);
+    }
+    errors.add("email", "Another prospect already has this email.");
+    Ok(Some(Duplicate {
+        name: existing.name,
+        owner_name: existing.owner_name,
+        url: scope
+            .includes(existing.owner_id)
+            .then(|| format!("/prospects/{}", existing.id)),
+    }))
+}
+
+fn unprocessable(page: ProspectFormPage) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    scope: Scope,
+    session: Session,
+    Form(form): Form<ProspectForm>,
+) -> Result<Response> {
+    let (valid, mut errors) = match form.validate() {
+        Ok(valid) => (Some(valid), FormErrors::default()),
+        Err(errors) => (None, errors),
+    };
+    let email = valid.as_ref().and_then(|v| v.fields.email.clone());
+    let duplicate = check_email_free(&state, &scope, email.as_deref(), None, &mut errors).await?;
+    let Some(mut valid) = valid.filter(|_| errors.is_empty()) else {
+        let page = form_page(&state, layout, &scope, None, form, errors, duplicate).await?;
+        return Ok(unprocessable(page));
+    };
+
+    let mut tx = state.db.begin().await?;
+    if let Some(name) = &valid.account_name {
+        valid.fields.account_id =
+            Some(accounts::db::find_or_create_by_name(&mut tx, &scope, user.id, name).await?);
+    }
+    let inserted = db::insert(&mut *tx, user.id, &valid.fields)
+        .await
+        .on_constraint("prospects_email_key", || AppError::BadRequest("duplicate".into()));
+    let id = match inserted {
+        Ok(id) => id,
+        Err(AppError::BadRequest(_)) => {
+            // Another request took the email between our check and the insert.
+            tx.rollback().await?;
+            let mut errors = FormErrors::default();
+            let duplicate = check_email_free(&state, &scope, email.as_deref(), None, &mut errors).await?;
+            let page = form_page(&state, layout, &scope, None, form, errors, duplicate).await?;
+            return Ok(unprocessable(page));
+        }
+        Err(other) => return Err(other),
+    };
+    db::insert_event(
+        &mut *tx,
+        db::NewEvent {
+            prospect_id: id,
+            actor_id: Some(user.id),
+            kind: "created",
+            from_value: None,
+            to_value: None,
+            note: None,
+            opportunity_id: None,
+            interaction_id: None,
+        },
+    )
+    .await?;
+    let facts = form.qualifying.entries();
+    db::record_facts(&mut tx, id, &facts, user.id, None, time::OffsetDateTime::now_utc()).await?;
+    tx.commit().await?;
+
+    flash(&session, FlashKind::Success, "Prospect created. Log the first interaction when you reach them.").await?;
+    Ok(Redirect::to(&format!("/prospects/{id}")).into_response())
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    layout: Layout,
+    scope: Scope,
+    Path(id): Path<i64>,
+) -> Result<ProspectFormPage> {
+    let prospect = db::get(&state.db, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let facts = db::current_facts(&state.db, &scope, id).await?;
+    let fact = |field| {
+        facts
+            .iter()
+            .find(|f| f.field == field)
+            .map(|f| f.value.clone())
+            .unwrap_or_default()
+    };
+    let form = ProspectForm {
+        first_name: prospect.first_name.clone(),
+        last_name: prospect.last_name.clone(),
+        title: prospect.title.clone(),
+        email: prospect.email.clone().unwrap_or_default(),
+        phone: prospect.phone.clone(),
+        linkedin_url: prospect.linkedin_url.clone(),
+        account_name: prospect.account_name.clone().unwrap_or_default(),
+        source: prospect.source.clone(),
+        tags: prospect.tags.join(", "),
+        do_not_contact: prospect.do_not_contact.then(|| "on".to_string()),
+        qualifying: QualifyingInput {
+            need: fact(QualifyingField::Need),
+            budget: fact(QualifyingField::Budget),
+            authority: fact(QualifyingField::Authority),
+            timeline: fact(QualifyingField::Timeline),
+            notes: fact(QualifyingField::Notes),
+        },
+    };
+    form_page(&state, layout, &scope, Some(id), form, FormErrors::default(), None).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    scope: Scope,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(form): Form<ProspectForm>,
+) -> Result<Response> {
+    let current = db::get(&state.db, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let (valid, mut errors) = match form.validate() {
+        Ok(valid) => (Some(valid), FormErrors::default()),
+        Err(errors) => (None, errors),
+    };
+    let email = valid.as_ref().and_then(|v| v.fields.email.clone());
+    let duplicate = check_email_free(&state, &scope, email.as_deref(), Some(id), &mut errors).await?;
+    let Some(mut valid) = valid.filter(|_| errors.is_empty()) else {
+        let page = form_page(&state, layout, &scope, Some(id), form, errors, duplicate).await?;
+        return Ok(unprocessable(page));
+    };
+
+    let mut tx = state.db.begin().await?;
+    let locked = db::lock(&mut tx, &scope, id).await?.ok_or(AppError::NotFound)?;
+    if let Some(name) = &valid.account_name {
+        valid.fields.account_id =
+            Some(accounts::db::find_or_create_by_name(&mut tx, &scope, locked.owner_id, name).await?);
+    }
+    let updated = db::update(&mut *tx, &scope, id, &valid.fields)
+        .await
+        .on_constraint("prospects_email_key", || AppError::BadRequest("duplicate".into()));
+    match updated {
+        Ok(true) => {}
+        Ok(false) => return Err(AppError::NotFound),
+        Err(AppError::BadRequest(_)) => {
+            tx.rollback().await?;
+            let mut errors = FormErrors::default();
+            let duplicate = check_email_free(&state, &scope, email.as_deref(), Some(id), &mut errors).await?;
+            let page = form_page(&state, layout, &scope, Some(id), form, errors, duplicate).await?;
+            return Ok(unprocessable(page));
+        }
+        Err(other) => return Err(other),
+    }
+    if current.do_not_contact != valid.fields.do_not_contact {
+        db::insert_event(
+            &mut *tx,
+            db::NewEvent {
+                prospect_id: id,
+                actor_id: Some(user.id),
+                kind: "do_not_contact",
+                from_value: Some(if current.do_not_contact { "true" } else { "false" }),
+                to_value: Some(if valid.fields.do_not_contact { "true" } else { "false" }),
+                note: None,
+                opportunity_id: None,
+                interaction_id: None,
+            },
+        )
+        .await?;
+    }
+    let facts = form.qualifying.entries();
+    let learned = db::record_facts(&mut tx, id, &facts, user.id, None, time::OffsetDateTime::now_utc()).await?;
+    if learned > 0 {
+        db::insert_event(
+            &mut *tx,
+            db::NewEvent {
+                prospect_id: id,
+                actor_id: Some(user.id),
+                kind: "qualifying_updated",
+                from_value: None,
+                to_value: None,
+                note: None,
+                opportunity_id: None,
+                interaction_id: None,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+
+    flash(&session, FlashKind::Success, "Prospect saved.").await?;
+    Ok(Redirect::to(&format!("/prospects/{id}")).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "prospects/show.html")]
+pub struct ProspectShowPage {
+    pub layout: Layout,
+    pub prospect: db::Prospect,
+    pub facts: Vec<db::Fact>,
+    pub timeline: Vec<TimelineEntry>,
+    pub opportunities: Vec<opportunities::db::Opportunity>,
+    pub owners: Vec<users::db::OwnerChoice>,
+    pub log: LogForm,
+    pub log_errors: FormErrors,
+    pub channels: &'static [Channel],
+    pub outcomes: &'static [Outcome],
+    pub open_stages: [Stage; 4],
+    pub qualifying_fields: &'static [QualifyingField],
+    pub timeline_limit: i64,
+}
+
+impl ProspectShowPage {
+    fn open_opportunity(&self) -> Option<&opportunities::db::Opportunity> {
+        self.opportunities.iter().find(|o| o.stage.is_open())
+    }
+
+    fn fact(&self, field: &QualifyingField) -> Option<&db::Fact> {
+        self.facts.iter().find(|f| f.field == *field)
+    }
+
+    fn log_qualifying_value(&self, field: &QualifyingField) -> &str {
+        self.log.qualifying.get(*field)
+    }
+
+    fn qualifying_name(&self, field: &QualifyingField) -> &'static str {
+        QualifyingInput::form_name(*field)
+    }
+}
+
+/// Renders the prospect page; the log form is blank unless a failed attempt is shown again.
+pub async fn show_page(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    scope: &Scope,
+    id: i64,
+    log: Option<(LogForm, FormErrors)>,
+) -> Result<ProspectShowPage> {
+    let prospect = db::get(&state.db, scope, id).await?.ok_or(AppError::NotFound)?;
+    let facts = db::current_facts(&state.db, scope, id).await?;
+    let timeline = timeline::load(&state.db, scope, id).await?;
+    let opportunities = opportunities::db::for_prospect(&state.db, scope, id).await?;
+    let owners = if user.manages() {
+        users::db::owner_choices(&state.db, scope.owner_ids()).await?
+    } else {
+        Vec::new()
+    };
+    let (log, log_errors) = log.unwrap_or_else(|| (LogForm::blank(&layout), FormErrors::default()));
+    Ok(ProspectShowPage {
+        layout,
+        prospect,
+        facts,
+        timeline,
+        opportunities,
+        owners,
+        log,
+        log_errors,
+        channels: Channel::ALL,
+        outcomes: Outcome::ALL,
+        open_stages: Stage::OPEN,
+        qualifying_fields: &QualifyingField::ALL,
+        timeline_limit: timeline::LIMIT,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    scope: Scope,
+    Path(id): Path<i64>,
+) -> Result<ProspectShowPage> {
+    show_page(&state, layout, &user, &scope, id, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ReassignForm {
+    #[serde(default)]
+    owner_id: String,
+}
+
+/// Managers and admins hand a prospect to another rep within their scope.
+pub async fn reassign(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    scope: Scope,
+    session: Session,
+    Path(id): Path<i64>,
+    Form(form): Form<ReassignForm>,
+) -> Result<Response> {
+    if !user.manages() {
+        return Err(AppError::NotFound);
+    }
+    let new_owner: i64 = form
+        .owner_id
+        .parse()
+        .map_err(|_| AppError::BadRequest("Choose a new owner.".into()))?;
+    let owners = users::db::owner_choices(&state.db, scope.owner_ids()).await?;
+    let Some(new_owner) = owners.iter().find(|o| o.id == new_owner) else {
+        return Err(AppError::BadRequest("That person cannot own this prospect.".into()));
+    };
+
+    let mut tx = state.db.begin().await?;
+    let prospect = db::lock(&mut tx, &scope, id).await?.ok_or(AppError::NotFound)?;
+    if prospect.owner_id != new_owner.id {
+        let old_owner = sqlx::query_scalar!("select name from users where id = $1", prospect.owner_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        db::set_owner(&mut *tx, &scope, id, new_owner.id).await?;
+        db::insert_event(
+            &mut *tx,
+            db::NewEvent {
+                prospect_id: id,
+                actor_id: Some(user.id),
+                kind: "owner_changed",
+                from_value: Some(&old_owner),
+                to_value: Some(&new_owner.name),
+                note: None,
+                opportunity_id: None,
+                interaction_id: None,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    flash(&session, FlashKind::Success, format!("{} now owns this prospect.", new_owner.name)).await?;
+    Ok(Redirect::to(&format!("/prospects/{id}")).into_response())
+}
