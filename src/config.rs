@@ -119,7 +119,9 @@ impl Config {
                 _ => {
                     return Err(problem(
                         "PROSPECTOR_BASE_URL",
-                        format!("must be an http(s) URL such as https://prospector.example.com, not `{raw}`"),
+                        format!(
+                            "must be an http(s) URL such as https://prospector.example.com, not `{raw}`"
+                        ),
                     ));
                 }
             },
@@ -204,7 +206,10 @@ mod tests {
     fn malformed_addr_is_named() {
         let err = Config::from_lookup(
             Environment::Development,
-            lookup(&[("DATABASE_URL", "postgres://x/y"), ("PROSPECTOR_ADDR", "nope")]),
+            lookup(&[
+                ("DATABASE_URL", "postgres://x/y"),
+                ("PROSPECTOR_ADDR", "nope"),
+            ]),
         )
         .unwrap_err();
         assert_eq!(err.name, "PROSPECTOR_ADDR");

@@ -107,24 +107,22 @@ impl IntoResponse for AppError {
 fn internal_error(err: &dyn std::error::Error) -> Response {
     let error_id = format!("{:08x}", rand::random::<u32>());
     tracing::error!(error_id, error = %err, "request failed");
-    (StatusCode::INTERNAL_SERVER_ERROR, ErrorPage::internal(error_id)).into_response()
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorPage::internal(error_id),
+    )
+        .into_response()
 }
 
 /// Turns a unique-constraint violation into a value the caller can show as a form error.
 pub trait ResultExt<T> {
-    fn on_constraint(
-        self,
-        name: &str,
-        map: impl FnOnce() -> AppError,
-    ) -> Result<T, AppError>;
+    fn on_constraint(self, name: &str, map: impl FnOnce() -> AppError) -> Result<T, AppError>;
 }
 
 impl<T, E: Into<AppError>> ResultExt<T> for Result<T, E> {
     fn on_constraint(self, name: &str, map: impl FnOnce() -> AppError) -> Result<T, AppError> {
         self.map_err(|e| match e.into() {
-            AppError::Database(sqlx::Error::Database(db)) if db.constraint() == Some(name) => {
-                map()
-            }
+            AppError::Database(sqlx::Error::Database(db)) if db.constraint() == Some(name) => map(),
             other => other,
         })
     }

@@ -6,7 +6,11 @@ use prospector::{config::Config, seed, startup, state::AppState, users};
 use tracing_subscriber::{EnvFilter, layer::SubscriberExt as _, util::SubscriberInitExt as _};
 
 #[derive(Parser)]
-#[command(name = "prospector", version, about = "Sales prospecting as a process, not an event.")]
+#[command(
+    name = "prospector",
+    version,
+    about = "Sales prospecting as a process, not an event."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -53,9 +57,10 @@ enum UserCommand {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::registry()
-        .with(EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-            EnvFilter::new("prospector=info,tower_http=info,sqlx=warn")
-        }))
+        .with(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("prospector=info,tower_http=info,sqlx=warn")),
+        )
         .with(tracing_subscriber::fmt::layer())
         .init();
 
@@ -93,7 +98,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User {
-            command: UserCommand::Create { email, name, role, team, time_zone },
+            command:
+                UserCommand::Create {
+                    email,
+                    name,
+                    role,
+                    team,
+                    time_zone,
+                },
         } => {
             let password = match std::env::var("PROSPECTOR_PASSWORD") {
                 Ok(password) => password,
@@ -123,8 +135,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     Ok(())
                 }
                 Err(errors) => {
-                    let problems: Vec<String> =
-                        errors.messages().map(|(field, msg)| format!("{field}: {msg}")).collect();
+                    let problems: Vec<String> = errors
+                        .messages()
+                        .map(|(field, msg)| format!("{field}: {msg}"))
+                        .collect();
                     anyhow::bail!("the user was not created: {}", problems.join("; "))
                 }
             }

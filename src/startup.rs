@@ -17,7 +17,10 @@ use tower_http::{
     limit::RequestBodyLimitLayer, services::ServeDir, set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer, trace::TraceLayer,
 };
-use tower_sessions::{Expiry, SessionManagerLayer, cookie::{Key, SameSite}};
+use tower_sessions::{
+    Expiry, SessionManagerLayer,
+    cookie::{Key, SameSite},
+};
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::{
@@ -113,7 +116,10 @@ pub fn app(state: AppState) -> Router {
 
     with_security_headers(router, config.secure_cookies())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(|_| panic_response()))
         .layer(TraceLayer::new_for_http())
@@ -134,7 +140,10 @@ fn with_security_headers(router: Router, https: bool) -> Router {
         ("x-frame-options", "DENY"),
         ("referrer-policy", "same-origin"),
         ("cross-origin-opener-policy", "same-origin"),
-        ("permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+        (
+            "permissions-policy",
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ),
         // Pages hold private data; static files override this with their own header.
         ("cache-control", "no-store"),
     ];
@@ -158,10 +167,13 @@ fn with_security_headers(router: Router, https: bool) -> Router {
 pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let housekeeping = tokio::spawn(housekeeping(state.db.clone()));
     let app = app(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving HTTP")?;
     housekeeping.abort();
     Ok(())
 }

@@ -50,7 +50,10 @@ pub async fn rotate_token(session: &Session) -> Result<String> {
 }
 
 fn is_state_changing(method: &Method) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
+    !matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
 }
 
 fn find_field(encoded: &[u8]) -> Option<String> {
@@ -66,7 +69,9 @@ fn refused() -> Response {
             layout: Layout::default(),
             status: 403,
             title: "This form has expired",
-            message: "For your security the request was refused. Go back, reload the page and try again.".into(),
+            message:
+                "For your security the request was refused. Go back, reload the page and try again."
+                    .into(),
             error_id: None,
         },
     )
@@ -84,7 +89,9 @@ pub async fn require_token(request: Request, next: Next) -> Response {
     let expected = match session.get::<String>(TOKEN).await {
         Ok(Some(token)) => token,
         Ok(None) => return refused(),
-        Err(err) => return AppError::Internal(anyhow::anyhow!("session store: {err}")).into_response(),
+        Err(err) => {
+            return AppError::Internal(anyhow::anyhow!("session store: {err}")).into_response();
+        }
     };
 
     let (parts, body) = request.into_parts();

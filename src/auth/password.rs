@@ -31,9 +31,7 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
 /// Checks a new password against our policy; the message is shown next to the field.
 pub fn check_policy(password: &str) -> Result<(), String> {
     if password.chars().count() < MIN_PASSWORD_LENGTH {
-        return Err(format!(
-            "Use at least {MIN_PASSWORD_LENGTH} characters."
-        ));
+        return Err(format!("Use at least {MIN_PASSWORD_LENGTH} characters."));
     }
     if password.len() > 1024 {
         return Err("Use at most 1024 characters.".into());
@@ -82,8 +80,14 @@ mod tests {
     #[test]
     fn hashes_are_argon2id_with_owasp_parameters() {
         let salt = SaltString::generate(&mut OsRng);
-        let hash = hasher().hash_password(b"a password", &salt).unwrap().to_string();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        let hash = hasher()
+            .hash_password(b"a password", &salt)
+            .unwrap()
+            .to_string();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
     }
 
     #[test]

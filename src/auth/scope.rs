@@ -31,12 +31,10 @@ impl Scope {
         Ok(match (user.role, user.team_id) {
             (Role::Admin, _) => Scope::everyone(),
             (Role::Manager, Some(team_id)) => {
-                let mut ids = sqlx::query_scalar!(
-                    "select id from users where team_id = $1",
-                    team_id
-                )
-                .fetch_all(db)
-                .await?;
+                let mut ids =
+                    sqlx::query_scalar!("select id from users where team_id = $1", team_id)
+                        .fetch_all(db)
+                        .await?;
                 if !ids.contains(&user.id) {
                     ids.push(user.id);
                 }
@@ -52,7 +50,9 @@ impl Scope {
     }
 
     pub fn includes(&self, owner_id: i64) -> bool {
-        self.owners.as_ref().is_none_or(|ids| ids.contains(&owner_id))
+        self.owners
+            .as_ref()
+            .is_none_or(|ids| ids.contains(&owner_id))
     }
 }
 

@@ -56,7 +56,10 @@ pub async fn session_from_parts(parts: &mut Parts, state: &AppState) -> Result<S
 /// sign-in (fixation) is worthless after it.
 pub async fn sign_in(session: &Session, user_id: i64) -> Result<()> {
     session.cycle_id().await.map_err(session_error)?;
-    session.insert(USER_ID, user_id).await.map_err(session_error)?;
+    session
+        .insert(USER_ID, user_id)
+        .await
+        .map_err(session_error)?;
     session
         .insert(AUTHENTICATED_AT, OffsetDateTime::now_utc().unix_timestamp())
         .await
@@ -84,8 +87,7 @@ pub async fn current_user(parts: &mut Parts, state: &AppState) -> Result<Option<
         .await
         .map_err(session_error)?
         .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok());
-    let fresh = authenticated_at
-        .is_some_and(|t| OffsetDateTime::now_utc() - t < ABSOLUTE_TIMEOUT);
+    let fresh = authenticated_at.is_some_and(|t| OffsetDateTime::now_utc() - t < ABSOLUTE_TIMEOUT);
     let user = if fresh {
         load_active_user(&state.db, user_id).await?
     } else {

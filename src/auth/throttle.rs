@@ -54,8 +54,16 @@ pub async fn retry_after(
             .flatten()
             .filter(|d| d.is_positive())
     };
-    Ok(wait(row.account_failures, MAX_FAILURES_PER_ACCOUNT, row.account_oldest)
-        .max(wait(row.address_failures, MAX_FAILURES_PER_ADDRESS, row.address_oldest)))
+    Ok(wait(
+        row.account_failures,
+        MAX_FAILURES_PER_ACCOUNT,
+        row.account_oldest,
+    )
+    .max(wait(
+        row.address_failures,
+        MAX_FAILURES_PER_ADDRESS,
+        row.address_oldest,
+    )))
 }
 
 pub async fn record_attempt(
@@ -88,10 +96,9 @@ pub async fn forget_failures(db: impl PgExecutor<'_>, email: &str) -> sqlx::Resu
 
 /// Housekeeping: attempts older than a day no longer matter.
 pub async fn prune(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
-    let done = sqlx::query!(
-        "delete from login_attempts where attempted_at < now() - interval '1 day'"
-    )
-    .execute(db)
-    .await?;
+    let done =
+        sqlx::query!("delete from login_attempts where attempted_at < now() - interval '1 day'")
+            .execute(db)
+            .await?;
     Ok(done.rows_affected())
 }

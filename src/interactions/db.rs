@@ -2,11 +2,20 @@
 
 use sqlx::PgConnection;
 
-use super::{Channel, Decision, Outcome, handlers::{DecisionInput, ValidLog}};
+use super::{
+    Channel, Decision, Outcome,
+    handlers::{DecisionInput, ValidLog},
+};
 use crate::{
     auth::Scope,
-    opportunities::{self, db::{NewOpportunity, StageChange}},
-    prospects::{self, InterestState, db::NewEvent},
+    opportunities::{
+        self,
+        db::{NewOpportunity, StageChange},
+    },
+    prospects::{
+        self, InterestState,
+        db::{InterestChange, NewEvent},
+    },
 };
 
 pub struct Logged {
@@ -55,19 +64,36 @@ pub async fn log_interaction(
     .await?;
 
     let facts = log.qualifying.entries();
-    prospects::db::record_facts(conn, prospect_id, &facts, actor_id, Some(interaction_id), log.occurred_at)
-        .await?;
+    prospects::db::record_facts(
+        conn,
+        prospect_id,
+        &facts,
+        actor_id,
+        Some(interaction_id),
+        log.occurred_at,
+    )
+    .await?;
 
     let mut opportunity_id = None;
     match &log.decision {
-        DecisionInput::Current { name, stage, value_cents, expected_close_on } => {
+        DecisionInput::Current {
+            name,
+            stage,
+            value_cents,
+            expected_close_on,
+        } => {
             let id = match opportunities::db::lock_open_for_prospect(conn, prospect_id).await? {
                 Some(open) => {
                     opportunities::db::move_stage(
                         conn,
                         actor_id,
                         &open,
-                        &StageChange { to: *stage, lost_reason: None, revisit_on: None },
+                        &StageChange {
+                            to: *stage,
+                            lost_reason: None,
+                            revisit_on: None,
+                            occurred_at: Some(log.occurred_at),
+                        },
                     )
                     .await?;
                     sqlx::query!(
@@ -101,6 +127,7 @@ pub async fn log_interaction(
                             expected_close_on: *expected_close_on,
                         },
                         Some(interaction_id),
+                        Some(log.occurred_at),
                     )
                     .await?
                 }
@@ -114,21 +141,25 @@ pub async fn log_interaction(
             .await?;
             opportunity_id = Some(id);
         }
-        DecisionInput::None { do_not_contact: true, .. } if !prospect.do_not_contact => {
-            sqlx::query!("update prospects set do_not_contact = true where id = $1", prospect_id)
-                .execute(&mut *conn)
-                .await?;
+        DecisionInput::None {
+            do_not_contact: true,
+            ..
+        } if !prospect.do_not_contact => {
+            sqlx::query!(
+                "update prospects set do_not_contact = true where id = $1",
+                prospect_id
+            )
+            .execute(&mut *conn)
+            .await?;
             prospects::db::insert_event(
                 &mut *conn,
                 NewEvent {
-                    prospect_id,
-                    actor_id: Some(actor_id),
-                    kind: "do_not_contact",
                     from_value: Some("false"),
                     to_value: Some("true"),
                     note: no_interest_reason,
-                    opportunity_id: None,
                     interaction_id: Some(interaction_id),
+                    occurred_at: Some(log.occurred_at),
+                    ..NewEvent::new(prospect_id, actor_id, "do_not_contact")
                 },
             )
             .await?;
@@ -153,12 +184,16 @@ pub async fn log_interaction(
         if state.is_latest && state.interest != InterestState::Customer {
             prospects::db::set_interest(
                 conn,
-                prospect_id,
-                state.interest,
-                decision.interest(),
-                re_engage_on,
-                actor_id,
-                None,
+                &InterestChange {
+                    prospect_id,
+                    from: state.interest,
+                    to: decision.interest(),
+                    re_engage_on,
+                    actor_id,
+                    note: None,
+                    interaction_id: Some(interaction_id),
+                    occurred_at: Some(log.occurred_at),
+                },
             )
             .await?;
         }
@@ -174,5 +209,8 @@ pub async fn log_interaction(
     .execute(&mut *conn)
     .await?;
 
-    Ok(Some(Logged { interaction_id, opportunity_id }))
+    Ok(Some(Logged {
+        interaction_id,
+        opportunity_id,
+    }))
 }

@@ -100,7 +100,10 @@ impl LogForm {
     pub fn blank(layout: &Layout) -> Self {
         LogForm {
             channel: Channel::Call.as_str().into(),
-            occurred_at: format::datetime_local_input(OffsetDateTime::now_utc(), layout.time_zone()),
+            occurred_at: format::datetime_local_input(
+                OffsetDateTime::now_utc(),
+                layout.time_zone(),
+            ),
             stage: Stage::Qualifying.as_str().into(),
             ..Default::default()
         }
@@ -158,7 +161,8 @@ impl LogForm {
                     name: (!name.is_empty()).then_some(name),
                     stage: stage.unwrap_or(Stage::Qualifying),
                     value_cents: errors.optional_money("value", &self.value),
-                    expected_close_on: errors.optional_date("expected_close_on", &self.expected_close_on),
+                    expected_close_on: errors
+                        .optional_date("expected_close_on", &self.expected_close_on),
                 }
             }
             "future" => {
@@ -168,7 +172,10 @@ impl LogForm {
                         errors.add("re_engage_on", "Choose a date after today.");
                     }
                     None if !errors.has("re_engage_on") => {
-                        errors.add("re_engage_on", "Future interest needs a date to re-engage on.");
+                        errors.add(
+                            "re_engage_on",
+                            "Future interest needs a date to re-engage on.",
+                        );
                     }
                     _ => {}
                 }
@@ -209,12 +216,21 @@ fn confirmation(log: &ValidLog) -> String {
     match &log.decision {
         DecisionInput::Unassessed => format!("{what}."),
         DecisionInput::Current { stage, .. } => {
-            format!("{what}. Current interest — opportunity at {}.", stage.label())
+            format!(
+                "{what}. Current interest — opportunity at {}.",
+                stage.label()
+            )
         }
         DecisionInput::Future { re_engage_on } => {
-            format!("{what}. Future interest — re-engage on {}.", format::date(*re_engage_on))
+            format!(
+                "{what}. Future interest — re-engage on {}.",
+                format::date(*re_engage_on)
+            )
         }
-        DecisionInput::None { do_not_contact: true, .. } => {
+        DecisionInput::None {
+            do_not_contact: true,
+            ..
+        } => {
             format!("{what}. No interest; marked do-not-contact.")
         }
         DecisionInput::None { .. } => format!("{what}. No interest."),
@@ -233,7 +249,15 @@ pub async fn log(
     let valid = match form.validate(&user.time_zone, OffsetDateTime::now_utc()) {
         Ok(valid) => valid,
         Err(errors) => {
-            let page = show_page(&state, layout, &user, &scope, prospect_id, Some((form, errors))).await?;
+            let page = show_page(
+                &state,
+                layout,
+                &user,
+                &scope,
+                prospect_id,
+                Some((form, errors)),
+            )
+            .await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
@@ -273,21 +297,32 @@ mod tests {
 
         let mut past = form("future");
         past.re_engage_on = "2026-11-23".into();
-        assert!(past.validate("Europe/Paris", NOW).unwrap_err().has("re_engage_on"));
+        assert!(
+            past.validate("Europe/Paris", NOW)
+                .unwrap_err()
+                .has("re_engage_on")
+        );
 
         let mut ok = form("future");
         ok.re_engage_on = "2027-03-01".into();
         let valid = ok.validate("Europe/Paris", NOW).unwrap();
         assert_eq!(
             valid.decision,
-            DecisionInput::Future { re_engage_on: time::macros::date!(2027 - 03 - 01) }
+            DecisionInput::Future {
+                re_engage_on: time::macros::date!(2027 - 03 - 01)
+            }
         );
         assert_eq!(valid.occurred_at, datetime!(2026-11-23 08:30 UTC));
     }
 
     #[test]
     fn no_interest_needs_a_reason() {
-        assert!(form("none").validate("UTC", NOW).unwrap_err().has("no_interest_reason"));
+        assert!(
+            form("none")
+                .validate("UTC", NOW)
+                .unwrap_err()
+                .has("no_interest_reason")
+        );
     }
 
     #[test]

@@ -6,7 +6,10 @@ use time::{Date, OffsetDateTime};
 use super::Stage;
 use crate::{
     auth::Scope,
-    prospects::{self, InterestState, db::NewEvent},
+    prospects::{
+        self, InterestState,
+        db::{InterestChange, NewEvent},
+    },
 };
 
 pub const BOARD_CARDS_PER_STAGE: i64 = 50;
@@ -135,6 +138,7 @@ pub async fn open(
     actor_id: i64,
     new: &NewOpportunity<'_>,
     interaction_id: Option<i64>,
+    occurred_at: Option<OffsetDateTime>,
 ) -> sqlx::Result<i64> {
     let id = sqlx::query_scalar!(
         r#"insert into opportunities (prospect_id, name, stage, value_cents, expected_close_on, probability)
@@ -151,14 +155,12 @@ pub async fn open(
     prospects::db::insert_event(
         &mut *conn,
         NewEvent {
-            prospect_id: new.prospect_id,
-            actor_id: Some(actor_id),
-            kind: "opportunity_opened",
-            from_value: None,
             to_value: Some(new.stage.as_str()),
             note: Some(new.name),
             opportunity_id: Some(id),
             interaction_id,
+            occurred_at,
+            ..NewEvent::new(new.prospect_id, actor_id, "opportunity_opened")
         },
     )
     .await?;
@@ -171,6 +173,8 @@ pub struct StageChange<'a> {
     pub lost_reason: Option<&'a str>,
     /// For a lost opportunity: when to come back. Lost is not dead.
     pub revisit_on: Option<Date>,
+    /// When the change happened; `None` for now.
+    pub occurred_at: Option<OffsetDateTime>,
 }
 
 /// Moves a locked opportunity to a new stage inside the caller's transaction, recording
@@ -189,35 +193,35 @@ pub async fn move_stage(
     sqlx::query!(
         r#"update opportunities
            set stage = $2::opportunity_stage, probability = $3, lost_reason = $4, revisit_on = $5,
-               closed_at = case when $2::opportunity_stage in ('won', 'lost') then now() end,
-               updated_at = now()
+               closed_at = case when $2::opportunity_stage in ('won', 'lost') then coalesce($6, now()) end,
+               updated_at = coalesce($6, now())
            where id = $1"#,
         opportunity.id,
         change.to as Stage,
         change.to.default_probability(),
         change.lost_reason,
         change.revisit_on,
+        change.occurred_at,
     )
     .execute(&mut *conn)
     .await?;
     let note = match (change.to, change.lost_reason, change.revisit_on) {
-        (Stage::Lost, Some(reason), Some(date)) => {
-            Some(format!("{reason} — revisit on {}", crate::web::format::date(date)))
-        }
+        (Stage::Lost, Some(reason), Some(date)) => Some(format!(
+            "{reason} — revisit on {}",
+            crate::web::format::date(date)
+        )),
         (Stage::Lost, Some(reason), None) => Some(reason.to_string()),
         _ => None,
     };
     prospects::db::insert_event(
         &mut *conn,
         NewEvent {
-            prospect_id: opportunity.prospect_id,
-            actor_id: Some(actor_id),
-            kind: "stage_changed",
             from_value: Some(opportunity.stage.as_str()),
             to_value: Some(change.to.as_str()),
             note: note.as_deref(),
             opportunity_id: Some(opportunity.id),
-            interaction_id: None,
+            occurred_at: change.occurred_at,
+            ..NewEvent::new(opportunity.prospect_id, actor_id, "stage_changed")
         },
     )
     .await?;
@@ -251,12 +255,16 @@ pub async fn move_stage(
     if let Some((to, re_engage_on)) = next {
         prospects::db::set_interest(
             conn,
-            opportunity.prospect_id,
-            prospect.interest,
-            to,
-            re_engage_on,
-            actor_id,
-            Some("Opportunity stage change"),
+            &InterestChange {
+                prospect_id: opportunity.prospect_id,
+                from: prospect.interest,
+                to,
+                re_engage_on,
+                actor_id,
+                note: Some("Opportunity stage change"),
+                interaction_id: None,
+                occurred_at: change.occurred_at,
+            },
         )
         .await?;
     }
@@ -377,11 +385,17 @@ pub struct StageHistoryEntry {
 
 impl StageHistoryEntry {
     pub fn from_label(&self) -> &'static str {
-        self.from_value.as_deref().and_then(Stage::parse).map_or("—", Stage::label)
+        self.from_value
+            .as_deref()
+            .and_then(Stage::parse)
+            .map_or("—", Stage::label)
     }
 
     pub fn to_label(&self) -> &'static str {
-        self.to_value.as_deref().and_then(Stage::parse).map_or("—", Stage::label)
+        self.to_value
+            .as_deref()
+            .and_then(Stage::parse)
+            .map_or("—", Stage::label)
     }
 }
 

@@ -3,7 +3,10 @@
 pub mod db;
 pub mod handlers;
 
-use axum::{Router, routing::{get, post}};
+use axum::{
+    Router,
+    routing::{get, post},
+};
 
 use crate::{interactions::labelled_enum, state::AppState};
 use serde::{Deserialize, Serialize};
@@ -11,7 +14,10 @@ use serde::{Deserialize, Serialize};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/opportunities", get(handlers::index))
-        .route("/opportunities/{id}", get(handlers::show).post(handlers::update))
+        .route(
+            "/opportunities/{id}",
+            get(handlers::show).post(handlers::update),
+        )
         .route("/opportunities/{id}/stage", post(handlers::move_stage))
 }
 
@@ -27,7 +33,12 @@ labelled_enum!(
 );
 
 impl Stage {
-    pub const OPEN: [Stage; 4] = [Stage::Qualifying, Stage::Meeting, Stage::Proposal, Stage::Negotiation];
+    pub const OPEN: [Stage; 4] = [
+        Stage::Qualifying,
+        Stage::Meeting,
+        Stage::Proposal,
+        Stage::Negotiation,
+    ];
 
     pub fn is_open(self) -> bool {
         !matches!(self, Stage::Won | Stage::Lost)

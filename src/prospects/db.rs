@@ -32,7 +32,9 @@ pub struct Prospect {
 
 impl Prospect {
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name).trim().to_string()
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_string()
     }
 }
 
@@ -210,13 +212,32 @@ pub struct NewEvent<'a> {
     pub note: Option<&'a str>,
     pub opportunity_id: Option<i64>,
     pub interaction_id: Option<i64>,
+    /// When it happened; `None` for now. Events caused by an interaction take its time.
+    pub occurred_at: Option<OffsetDateTime>,
+}
+
+impl<'a> NewEvent<'a> {
+    pub fn new(prospect_id: i64, actor_id: i64, kind: &'a str) -> Self {
+        NewEvent {
+            prospect_id,
+            actor_id: Some(actor_id),
+            kind,
+            from_value: None,
+            to_value: None,
+            note: None,
+            opportunity_id: None,
+            interaction_id: None,
+            occurred_at: None,
+        }
+    }
 }
 
 pub async fn insert_event(db: impl PgExecutor<'_>, event: NewEvent<'_>) -> sqlx::Result<()> {
     sqlx::query!(
         r#"insert into prospect_events
-               (prospect_id, actor_id, kind, from_value, to_value, note, opportunity_id, interaction_id)
-           values ($1, $2, $3, $4, $5, $6, $7, $8)"#,
+               (prospect_id, actor_id, kind, from_value, to_value, note, opportunity_id,
+                interaction_id, occurred_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()))"#,
         event.prospect_id,
         event.actor_id,
         event.kind,
@@ -225,43 +246,49 @@ pub async fn insert_event(db: impl PgExecutor<'_>, event: NewEvent<'_>) -> sqlx:
         event.note,
         event.opportunity_id,
         event.interaction_id,
+        event.occurred_at,
     )
     .execute(db)
     .await?;
     Ok(())
 }
 
+/// A change of a prospect's interest state, and what caused it.
+pub struct InterestChange<'a> {
+    pub prospect_id: i64,
+    pub from: InterestState,
+    pub to: InterestState,
+    pub re_engage_on: Option<Date>,
+    pub actor_id: i64,
+    pub note: Option<&'a str>,
+    pub interaction_id: Option<i64>,
+    pub occurred_at: Option<OffsetDateTime>,
+}
+
 /// Moves the prospect to a new interest state (and re-engage date), recording the change
 /// on the timeline when the state actually changes.
 pub async fn set_interest(
     conn: &mut PgConnection,
-    prospect_id: i64,
-    from: InterestState,
-    to: InterestState,
-    re_engage_on: Option<Date>,
-    actor_id: i64,
-    note: Option<&str>,
+    change: &InterestChange<'_>,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         r#"update prospects set interest = $2, re_engage_on = $3, updated_at = now() where id = $1"#,
-        prospect_id,
-        to as InterestState,
-        re_engage_on
+        change.prospect_id,
+        change.to as InterestState,
+        change.re_engage_on
     )
     .execute(&mut *conn)
     .await?;
-    if from != to {
+    if change.from != change.to {
         insert_event(
             &mut *conn,
             NewEvent {
-                prospect_id,
-                actor_id: Some(actor_id),
-                kind: "interest_changed",
-                from_value: Some(from.as_str()),
-                to_value: Some(to.as_str()),
-                note,
-                opportunity_id: None,
-                interaction_id: None,
+                from_value: Some(change.from.as_str()),
+                to_value: Some(change.to.as_str()),
+                note: change.note,
+                interaction_id: change.interaction_id,
+                occurred_at: change.occurred_at,
+                ..NewEvent::new(change.prospect_id, change.actor_id, "interest_changed")
             },
         )
         .await?;
@@ -432,7 +459,9 @@ pub struct ListRow {
 
 impl ListRow {
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name).trim().to_string()
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_string()
     }
 
     fn cursor(&self, sort: Sort) -> Cursor {
@@ -477,7 +506,9 @@ pub async fn list(
          where true",
     );
     if let Some(owners) = scope.owner_ids() {
-        q.push(" and p.owner_id = any(").push_bind(owners.to_vec()).push(")");
+        q.push(" and p.owner_id = any(")
+            .push_bind(owners.to_vec())
+            .push(")");
     }
     if let Some(owner_id) = filter.owner_id {
         q.push(" and p.owner_id = ").push_bind(owner_id);
@@ -486,7 +517,9 @@ pub async fn list(
         q.push(" and p.interest = ").push_bind(interest);
     }
     if let Some(tag) = &filter.tag {
-        q.push(" and p.tags @> array[").push_bind(tag.clone()).push("]::text[]");
+        q.push(" and p.tags @> array[")
+            .push_bind(tag.clone())
+            .push("]::text[]");
     }
     if let Some(account_id) = filter.account_id {
         q.push(" and p.account_id = ").push_bind(account_id);

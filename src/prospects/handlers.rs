@@ -111,9 +111,13 @@ pub async fn index(
     let filter = query.filter();
     let after = Some(query.after.as_str())
         .filter(|s| !s.is_empty())
-        .map(|raw| Cursor::decode(filter.sort, raw).ok_or_else(|| {
-            AppError::BadRequest("That page link is no longer valid; start from the first page.".into())
-        }))
+        .map(|raw| {
+            Cursor::decode(filter.sort, raw).ok_or_else(|| {
+                AppError::BadRequest(
+                    "That page link is no longer valid; start from the first page.".into(),
+                )
+            })
+        })
         .transpose()?;
     let page = db::list(&state.db, &scope, &filter, after.as_ref()).await?;
     let owners = if user.manages() {
@@ -206,7 +210,16 @@ pub async fn new(
     layout: Layout,
     scope: Scope,
 ) -> Result<ProspectFormPage> {
-    form_page(&state, layout, &scope, None, ProspectForm::default(), FormErrors::default(), None).await
+    form_page(
+        &state,
+        layout,
+        &scope,
+        None,
+        ProspectForm::default(),
+        FormErrors::default(),
+        None,
+    )
+    .await
 }
 
 /// The duplicate-email error, with a link when the existing prospect is visible.
@@ -264,38 +277,41 @@ pub async fn create(
     }
     let inserted = db::insert(&mut *tx, user.id, &valid.fields)
         .await
-        .on_constraint("prospects_email_key", || AppError::BadRequest("duplicate".into()));
+        .on_constraint("prospects_email_key", || {
+            AppError::BadRequest("duplicate".into())
+        });
     let id = match inserted {
         Ok(id) => id,
         Err(AppError::BadRequest(_)) => {
             // Another request took the email between our check and the insert.
             tx.rollback().await?;
             let mut errors = FormErrors::default();
-            let duplicate = check_email_free(&state, &scope, email.as_deref(), None, &mut errors).await?;
+            let duplicate =
+                check_email_free(&state, &scope, email.as_deref(), None, &mut errors).await?;
             let page = form_page(&state, layout, &scope, None, form, errors, duplicate).await?;
             return Ok(unprocessable(page));
         }
         Err(other) => return Err(other),
     };
-    db::insert_event(
-        &mut *tx,
-        db::NewEvent {
-            prospect_id: id,
-            actor_id: Some(user.id),
-            kind: "created",
-            from_value: None,
-            to_value: None,
-            note: None,
-            opportunity_id: None,
-            interaction_id: None,
-        },
+    db::insert_event(&mut *tx, db::NewEvent::new(id, user.id, "created")).await?;
+    let facts = form.qualifying.entries();
+    db::record_facts(
+        &mut tx,
+        id,
+        &facts,
+        user.id,
+        None,
+        time::OffsetDateTime::now_utc(),
     )
     .await?;
-    let facts = form.qualifying.entries();
-    db::record_facts(&mut tx, id, &facts, user.id, None, time::OffsetDateTime::now_utc()).await?;
     tx.commit().await?;
 
-    flash(&session, FlashKind::Success, "Prospect created. Log the first interaction when you reach them.").await?;
+    flash(
+        &session,
+        FlashKind::Success,
+        "Prospect created. Log the first interaction when you reach them.",
+    )
+    .await?;
     Ok(Redirect::to(&format!("/prospects/{id}")).into_response())
 }
 
@@ -305,7 +321,9 @@ pub async fn edit(
     scope: Scope,
     Path(id): Path<i64>,
 ) -> Result<ProspectFormPage> {
-    let prospect = db::get(&state.db, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let prospect = db::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let facts = db::current_facts(&state.db, &scope, id).await?;
     let fact = |field| {
         facts
@@ -333,7 +351,16 @@ pub async fn edit(
             notes: fact(QualifyingField::Notes),
         },
     };
-    form_page(&state, layout, &scope, Some(id), form, FormErrors::default(), None).await
+    form_page(
+        &state,
+        layout,
+        &scope,
+        Some(id),
+        form,
+        FormErrors::default(),
+        None,
+    )
+    .await
 }
 
 pub async fn update(
@@ -345,34 +372,43 @@ pub async fn update(
     Path(id): Path<i64>,
     Form(form): Form<ProspectForm>,
 ) -> Result<Response> {
-    let current = db::get(&state.db, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let current = db::get(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (valid, mut errors) = match form.validate() {
         Ok(valid) => (Some(valid), FormErrors::default()),
         Err(errors) => (None, errors),
     };
     let email = valid.as_ref().and_then(|v| v.fields.email.clone());
-    let duplicate = check_email_free(&state, &scope, email.as_deref(), Some(id), &mut errors).await?;
+    let duplicate =
+        check_email_free(&state, &scope, email.as_deref(), Some(id), &mut errors).await?;
     let Some(mut valid) = valid.filter(|_| errors.is_empty()) else {
         let page = form_page(&state, layout, &scope, Some(id), form, errors, duplicate).await?;
         return Ok(unprocessable(page));
     };
 
     let mut tx = state.db.begin().await?;
-    let locked = db::lock(&mut tx, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let locked = db::lock(&mut tx, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if let Some(name) = &valid.account_name {
-        valid.fields.account_id =
-            Some(accounts::db::find_or_create_by_name(&mut tx, &scope, locked.owner_id, name).await?);
+        valid.fields.account_id = Some(
+            accounts::db::find_or_create_by_name(&mut tx, &scope, locked.owner_id, name).await?,
+        );
     }
     let updated = db::update(&mut *tx, &scope, id, &valid.fields)
         .await
-        .on_constraint("prospects_email_key", || AppError::BadRequest("duplicate".into()));
+        .on_constraint("prospects_email_key", || {
+            AppError::BadRequest("duplicate".into())
+        });
     match updated {
         Ok(true) => {}
         Ok(false) => return Err(AppError::NotFound),
         Err(AppError::BadRequest(_)) => {
             tx.rollback().await?;
             let mut errors = FormErrors::default();
-            let duplicate = check_email_free(&state, &scope, email.as_deref(), Some(id), &mut errors).await?;
+            let duplicate =
+                check_email_free(&state, &scope, email.as_deref(), Some(id), &mut errors).await?;
             let page = form_page(&state, layout, &scope, Some(id), form, errors, duplicate).await?;
             return Ok(unprocessable(page));
         }
@@ -382,33 +418,35 @@ pub async fn update(
         db::insert_event(
             &mut *tx,
             db::NewEvent {
-                prospect_id: id,
-                actor_id: Some(user.id),
-                kind: "do_not_contact",
-                from_value: Some(if current.do_not_contact { "true" } else { "false" }),
-                to_value: Some(if valid.fields.do_not_contact { "true" } else { "false" }),
-                note: None,
-                opportunity_id: None,
-                interaction_id: None,
+                from_value: Some(if current.do_not_contact {
+                    "true"
+                } else {
+                    "false"
+                }),
+                to_value: Some(if valid.fields.do_not_contact {
+                    "true"
+                } else {
+                    "false"
+                }),
+                ..db::NewEvent::new(id, user.id, "do_not_contact")
             },
         )
         .await?;
     }
     let facts = form.qualifying.entries();
-    let learned = db::record_facts(&mut tx, id, &facts, user.id, None, time::OffsetDateTime::now_utc()).await?;
+    let learned = db::record_facts(
+        &mut tx,
+        id,
+        &facts,
+        user.id,
+        None,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await?;
     if learned > 0 {
         db::insert_event(
             &mut *tx,
-            db::NewEvent {
-                prospect_id: id,
-                actor_id: Some(user.id),
-                kind: "qualifying_updated",
-                from_value: None,
-                to_value: None,
-                note: None,
-                opportunity_id: None,
-                interaction_id: None,
-            },
+            db::NewEvent::new(id, user.id, "qualifying_updated"),
         )
         .await?;
     }
@@ -463,7 +501,9 @@ pub async fn show_page(
     id: i64,
     log: Option<(LogForm, FormErrors)>,
 ) -> Result<ProspectShowPage> {
-    let prospect = db::get(&state.db, scope, id).await?.ok_or(AppError::NotFound)?;
+    let prospect = db::get(&state.db, scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let facts = db::current_facts(&state.db, scope, id).await?;
     let timeline = timeline::load(&state.db, scope, id).await?;
     let opportunities = opportunities::db::for_prospect(&state.db, scope, id).await?;
@@ -524,32 +564,37 @@ pub async fn reassign(
         .map_err(|_| AppError::BadRequest("Choose a new owner.".into()))?;
     let owners = users::db::owner_choices(&state.db, scope.owner_ids()).await?;
     let Some(new_owner) = owners.iter().find(|o| o.id == new_owner) else {
-        return Err(AppError::BadRequest("That person cannot own this prospect.".into()));
+        return Err(AppError::BadRequest(
+            "That person cannot own this prospect.".into(),
+        ));
     };
 
     let mut tx = state.db.begin().await?;
-    let prospect = db::lock(&mut tx, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let prospect = db::lock(&mut tx, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if prospect.owner_id != new_owner.id {
-        let old_owner = sqlx::query_scalar!("select name from users where id = $1", prospect.owner_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let old_owner =
+            sqlx::query_scalar!("select name from users where id = $1", prospect.owner_id)
+                .fetch_one(&mut *tx)
+                .await?;
         db::set_owner(&mut *tx, &scope, id, new_owner.id).await?;
         db::insert_event(
             &mut *tx,
             db::NewEvent {
-                prospect_id: id,
-                actor_id: Some(user.id),
-                kind: "owner_changed",
                 from_value: Some(&old_owner),
                 to_value: Some(&new_owner.name),
-                note: None,
-                opportunity_id: None,
-                interaction_id: None,
+                ..db::NewEvent::new(id, user.id, "owner_changed")
             },
         )
         .await?;
     }
     tx.commit().await?;
-    flash(&session, FlashKind::Success, format!("{} now owns this prospect.", new_owner.name)).await?;
+    flash(
+        &session,
+        FlashKind::Success,
+        format!("{} now owns this prospect.", new_owner.name),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/prospects/{id}")).into_response())
 }

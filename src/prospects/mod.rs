@@ -14,9 +14,15 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/prospects", get(handlers::index).post(handlers::create))
         .route("/prospects/new", get(handlers::new))
-        .route("/prospects/{id}", get(handlers::show).post(handlers::update))
+        .route(
+            "/prospects/{id}",
+            get(handlers::show).post(handlers::update),
+        )
         .route("/prospects/{id}/edit", get(handlers::edit))
-        .route("/prospects/{id}/owner", axum::routing::post(handlers::reassign))
+        .route(
+            "/prospects/{id}/owner",
+            axum::routing::post(handlers::reassign),
+        )
 }
 
 /// Where a prospect stands. It follows the latest interest decision logged.

@@ -75,7 +75,9 @@ fn interest_label(raw: &Option<String>) -> &'static str {
 }
 
 fn stage_label(raw: &Option<String>) -> &'static str {
-    raw.as_deref().and_then(Stage::parse).map_or("?", Stage::label)
+    raw.as_deref()
+        .and_then(Stage::parse)
+        .map_or("?", Stage::label)
 }
 
 impl TimelineEntry {
@@ -96,7 +98,9 @@ impl TimelineEntry {
                 interest_label(&self.from_value),
                 interest_label(&self.to_value)
             ),
-            "opportunity_opened" => format!("Opportunity opened at {}", stage_label(&self.to_value)),
+            "opportunity_opened" => {
+                format!("Opportunity opened at {}", stage_label(&self.to_value))
+            }
             "stage_changed" => format!(
                 "Opportunity stage: {} → {}",
                 stage_label(&self.from_value),
@@ -122,7 +126,10 @@ impl TimelineEntry {
         Some(match decision {
             Decision::Current => "Decision: current interest".into(),
             Decision::Future => match self.re_engage_on {
-                Some(date) => format!("Decision: future interest — re-engage on {}", format::date(date)),
+                Some(date) => format!(
+                    "Decision: future interest — re-engage on {}",
+                    format::date(date)
+                ),
                 None => "Decision: future interest".into(),
             },
             Decision::None => match &self.note {
@@ -134,7 +141,9 @@ impl TimelineEntry {
 
     /// A note carried by an event (a lost reason, a revisit date…).
     pub fn event_note(&self) -> Option<&str> {
-        (!self.is_interaction()).then_some(self.note.as_deref()).flatten()
+        (!self.is_interaction())
+            .then_some(self.note.as_deref())
+            .flatten()
     }
 
     pub fn marker_class(&self) -> &'static str {

@@ -28,7 +28,10 @@ pub async fn create_user(app: &App, input: NewUserInput<'_>) -> Result<Result<i6
     let name = errors.required("name", input.name, 120);
     let time_zone = parse_time_zone(input.time_zone);
     if time_zone.is_none() {
-        errors.add("time_zone", "Choose an IANA time zone such as Europe/Paris.");
+        errors.add(
+            "time_zone",
+            "Choose an IANA time zone such as Europe/Paris.",
+        );
     }
     if let Err(message) = password::check_policy(input.password) {
         errors.add("password", message);
@@ -55,7 +58,9 @@ pub async fn create_user(app: &App, input: NewUserInput<'_>) -> Result<Result<i6
         },
     )
     .await
-    .on_constraint("users_email_key", || AppError::BadRequest("duplicate".into()));
+    .on_constraint("users_email_key", || {
+        AppError::BadRequest("duplicate".into())
+    });
     match inserted {
         Ok(id) => Ok(Ok(id)),
         Err(AppError::BadRequest(_)) => {

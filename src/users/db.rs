@@ -202,8 +202,10 @@ pub async fn ensure_team(conn: &mut PgConnection, name: &str) -> sqlx::Result<i6
 }
 
 pub async fn team_exists(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<bool> {
-    Ok(sqlx::query_scalar!("select id from teams where id = $1", id)
-        .fetch_optional(db)
-        .await?
-        .is_some())
+    Ok(
+        sqlx::query_scalar!("select id from teams where id = $1", id)
+            .fetch_optional(db)
+            .await?
+            .is_some(),
+    )
 }

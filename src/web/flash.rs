@@ -32,7 +32,11 @@ impl Flash {
 }
 
 pub async fn flash(session: &Session, kind: FlashKind, message: impl Into<String>) -> Result<()> {
-    let mut flashes: Vec<Flash> = session.get(KEY).await.map_err(session_error)?.unwrap_or_default();
+    let mut flashes: Vec<Flash> = session
+        .get(KEY)
+        .await
+        .map_err(session_error)?
+        .unwrap_or_default();
     flashes.push(Flash {
         kind,
         message: message.into(),

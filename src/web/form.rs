@@ -30,7 +30,11 @@ impl FormErrors {
 
     /// `Ok(value)` when no error was added, for the end of a `validate` function.
     pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, FormErrors> {
-        if self.is_empty() { Ok(value()) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value())
+        } else {
+            Err(self)
+        }
     }
 
     /// A required text field, trimmed, at most `max` characters.
@@ -59,7 +63,10 @@ impl FormErrors {
         if value.is_empty() {
             return None;
         }
-        if value.len() > 254 || !email_address::EmailAddress::is_valid(value) || !value.contains('.') {
+        if value.len() > 254
+            || !email_address::EmailAddress::is_valid(value)
+            || !value.contains('.')
+        {
             self.add(field, "Enter an email address such as name@example.com.");
             return None;
         }
@@ -101,14 +108,19 @@ impl FormErrors {
 
 fn parse_cents(value: &str) -> Option<i64> {
     let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > 2
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || fraction.len() > 2
         || !fraction.bytes().all(|b| b.is_ascii_digit())
     {
         return None;
     }
     let whole: i64 = whole.parse().ok()?;
     let cents: i64 = format!("{fraction:0<2}").parse().ok()?;
-    whole.checked_mul(100)?.checked_add(cents).filter(|c| *c < 1_000_000_000_000_00)
+    whole
+        .checked_mul(100)?
+        .checked_add(cents)
+        .filter(|c| *c < 1_000_000_000_000_00)
 }
 
 #[cfg(test)]

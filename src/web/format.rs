@@ -14,7 +14,10 @@ fn to_jiff(ts: OffsetDateTime) -> Timestamp {
 
 /// "Mon 23 Nov 2026, 14:05" in the viewer's zone.
 pub fn datetime(ts: OffsetDateTime, tz: &str) -> String {
-    to_jiff(ts).to_zoned(zone(tz)).strftime("%a %-d %b %Y, %H:%M").to_string()
+    to_jiff(ts)
+        .to_zoned(zone(tz))
+        .strftime("%a %-d %b %Y, %H:%M")
+        .to_string()
 }
 
 /// "23 Nov 2026".
@@ -28,7 +31,10 @@ fn month_name(d: Date) -> String {
 
 /// The value a `datetime-local` input shows for `ts` in the viewer's zone.
 pub fn datetime_local_input(ts: OffsetDateTime, tz: &str) -> String {
-    to_jiff(ts).to_zoned(zone(tz)).strftime("%Y-%m-%dT%H:%M").to_string()
+    to_jiff(ts)
+        .to_zoned(zone(tz))
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string()
 }
 
 /// Reads a `datetime-local` value as a wall-clock time in the viewer's zone. In a DST gap
@@ -106,7 +112,10 @@ mod tests {
     fn times_are_shown_in_the_viewers_zone() {
         let ts = datetime!(2026-07-01 12:00 UTC);
         assert_eq!(datetime(ts, "Europe/Paris"), "Wed 1 Jul 2026, 14:00");
-        assert_eq!(datetime_local_input(ts, "America/New_York"), "2026-07-01T08:00");
+        assert_eq!(
+            datetime_local_input(ts, "America/New_York"),
+            "2026-07-01T08:00"
+        );
         assert_eq!(
             parse_datetime_local("2026-07-01T08:00", "America/New_York"),
             Some(ts)

@@ -55,23 +55,38 @@ impl Layout {
         self.user.as_ref().map_or("UTC", |u| u.time_zone.as_str())
     }
 
-    pub fn datetime(&self, ts: &time::OffsetDateTime) -> String {
-        format::datetime(*ts, self.time_zone())
+    pub fn datetime(&self, ts: impl Value<time::OffsetDateTime>) -> String {
+        format::datetime(ts.value(), self.time_zone())
     }
 
-    pub fn date(&self, d: &time::Date) -> String {
-        format::date(*d)
+    pub fn date(&self, d: impl Value<time::Date>) -> String {
+        format::date(d.value())
     }
 
-    pub fn money(&self, cents: &i64) -> String {
-        format::money(*cents)
+    pub fn money(&self, cents: impl Value<i64>) -> String {
+        format::money(cents.value())
     }
 
     pub fn today(&self) -> time::Date {
         format::today(self.time_zone())
     }
 
-    pub fn relative(&self, d: &time::Date) -> String {
-        format::relative_date(*d, self.today())
+    pub fn relative(&self, d: impl Value<time::Date>) -> String {
+        format::relative_date(d.value(), self.today())
     }
 }
+
+/// A value a template may hold directly or behind references (askama adds them in
+/// loops and `if let` bindings), so the formatting helpers accept all of those.
+pub trait Value<T> {
+    fn value(&self) -> T;
+}
+
+macro_rules! template_value {
+    ($($t:ty),*) => {$(
+        impl Value<$t> for $t { fn value(&self) -> $t { *self } }
+        impl Value<$t> for &$t { fn value(&self) -> $t { **self } }
+        impl Value<$t> for &&$t { fn value(&self) -> $t { ***self } }
+    )*};
+}
+template_value!(i64, time::Date, time::OffsetDateTime);

@@ -1,0 +1,7 @@
+//! Integration tests: the whole application served over real HTTP on a loopback port,
+//! each test with a fresh PostgreSQL database made by `#[sqlx::test]` from ./migrations.
+
+mod auth;
+mod interactions;
+mod prospects;
+mod support;
