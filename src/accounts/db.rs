@@ -173,7 +173,9 @@ pub struct Page {
 }
 
 /// One page of the visible accounts by name, optionally matching `search` in the name or
-/// domain. Keyset order on `(lower(name), id)`, which the name indexes serve.
+/// domain. Keyset order on `(lower(name), id)`, which the name indexes serve; the search
+/// uses `ilike` (same result as `lower(..) like` on the lower-cased pattern) so that the
+/// trigram index on `name` can serve it.
 pub async fn list(
     db: impl PgExecutor<'_>,
     scope: &Scope,
@@ -187,7 +189,7 @@ pub async fn list(
                   a.territory, u.name as owner_name, lower(a.name) as "sort_name!"
            from accounts a join users u on u.id = a.owner_id
            where ($1::bigint[] is null or a.owner_id = any($1))
-             and ($2::text is null or lower(a.name) like $2 or lower(a.domain::text) like $2)
+             and ($2::text is null or a.name ilike $2 or a.domain::text ilike $2)
              and ($3::text is null or (lower(a.name), a.id) > ($3, $4))
            order by lower(a.name), a.id
            limit $5"#,

@@ -70,7 +70,10 @@ pub async fn sign_in(session: &Session, user_id: i64) -> Result<()> {
 
 /// Deletes the session on the server, not just the cookie.
 pub async fn sign_out(session: &Session) -> Result<()> {
-    session.flush().await.map_err(session_error)
+    session.flush().await.map_err(session_error)?;
+    // `flush` keeps the record's id: anything stored afterwards (the sign-out flash, a new
+    // CSRF token) would bring the old session id back to life. Start afresh under a new id.
+    session.cycle_id().await.map_err(session_error)
 }
 
 /// The user of this request, if signed in with a live session and still active.

@@ -112,16 +112,13 @@ pub async fn log_interaction(
                     open.id
                 }
                 None => {
-                    let default_name = format!(
-                        "New business — {} {}",
-                        prospect.first_name, prospect.last_name
-                    );
+                    let default_name = prospect.default_opportunity_name();
                     opportunities::db::open(
                         conn,
                         actor_id,
                         &NewOpportunity {
                             prospect_id,
-                            name: name.as_deref().unwrap_or(default_name.trim()),
+                            name: name.as_deref().unwrap_or(&default_name),
                             stage: *stage,
                             value_cents: value_cents.unwrap_or(0),
                             expected_close_on: *expected_close_on,

@@ -269,7 +269,7 @@ pub async fn log(
     tx.commit().await?;
 
     flash(&session, FlashKind::Success, confirmation(&valid)).await?;
-    Ok(Redirect::to(&format!("/prospects/{prospect_id}#timeline")).into_response())
+    Ok(Redirect::to(&format!("/prospects/{prospect_id}#history")).into_response())
 }
 
 #[cfg(test)]

@@ -68,11 +68,11 @@ pub async fn lock(
 ) -> sqlx::Result<Option<LockedProspect>> {
     sqlx::query_as!(
         LockedProspect,
-        r#"select id, owner_id, interest as "interest: InterestState", do_not_contact,
-                  first_name, last_name
-           from prospects
-           where id = $1 and ($2::bigint[] is null or owner_id = any($2))
-           for update"#,
+        r#"select p.id, p.owner_id, p.interest as "interest: InterestState", p.do_not_contact,
+                  p.first_name, p.last_name, a.name as "account_name?"
+           from prospects p left join accounts a on a.id = p.account_id
+           where p.id = $1 and ($2::bigint[] is null or p.owner_id = any($2))
+           for update of p"#,
         id,
         scope.owner_ids() as Option<&[i64]>
     )
@@ -87,6 +87,18 @@ pub struct LockedProspect {
     pub do_not_contact: bool,
     pub first_name: String,
     pub last_name: String,
+    pub account_name: Option<String>,
+}
+
+impl LockedProspect {
+    /// The name a new opportunity gets when the rep gives none.
+    pub fn default_opportunity_name(&self) -> String {
+        let person = format!("{} {}", self.first_name, self.last_name);
+        match &self.account_name {
+            Some(account) => format!("{account} — {}", person.trim()),
+            None => format!("New business — {}", person.trim()),
+        }
+    }
 }
 
 /// The fields a person edits on the prospect form.
@@ -528,7 +540,7 @@ pub async fn list(
         let pattern = like_pattern(search);
         q.push(" and (p.search_text like ")
             .push_bind(pattern.clone())
-            .push(" or lower(a.name) like ")
+            .push(" or a.name ilike ")
             .push_bind(pattern)
             .push(")");
     }

@@ -619,7 +619,7 @@ async fn write_history(
                     },
                     qualifying(rng, 3),
                     at,
-                    *NOTES.choose(rng).expect("notes"),
+                    NOTES.choose(rng).expect("notes"),
                 );
                 log_interaction(conn, &scope, owner_id, prospect_id, &entry).await?;
             }

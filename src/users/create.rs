@@ -36,10 +36,10 @@ pub async fn create_user(app: &App, input: NewUserInput<'_>) -> Result<Result<i6
     if let Err(message) = password::check_policy(input.password) {
         errors.add("password", message);
     }
-    if let Some(team_id) = input.team_id {
-        if !db::team_exists(&app.db, team_id).await? {
-            errors.add("team_id", "Choose an existing team.");
-        }
+    if let Some(team_id) = input.team_id
+        && !db::team_exists(&app.db, team_id).await?
+    {
+        errors.add("team_id", "Choose an existing team.");
     }
     let (Some(email), Some(time_zone), true) = (email, time_zone, errors.is_empty()) else {
         return Ok(Err(errors));

@@ -120,7 +120,7 @@ fn parse_cents(value: &str) -> Option<i64> {
     whole
         .checked_mul(100)?
         .checked_add(cents)
-        .filter(|c| *c < 1_000_000_000_000_00)
+        .filter(|c| *c < 100_000_000_000_000)
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ pub fn money(cents: i64) -> String {
     let digits = whole.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -90,8 +90,12 @@ pub fn relative_date(d: Date, today: Date) -> String {
         -1 => "yesterday".into(),
         2..=13 => format!("in {days} days"),
         -13..=-2 => format!("{} days ago", -days),
-        14.. => format!("in {} weeks", days / 7),
-        _ => format!("{} weeks ago", -days / 7),
+        14..=59 => format!("in {} weeks", days / 7),
+        -59..=-14 => format!("{} weeks ago", -days / 7),
+        60..=729 => format!("in {} months", days / 30),
+        -729..=-60 => format!("{} months ago", -days / 30),
+        730.. => format!("in {} years", days / 365),
+        _ => format!("{} years ago", -days / 365),
     }
 }
 
@@ -129,5 +133,7 @@ mod tests {
         assert_eq!(relative_date(today, today), "today");
         assert_eq!(relative_date(date!(2026 - 11 - 26), today), "in 3 days");
         assert_eq!(relative_date(date!(2026 - 12 - 23), today), "in 4 weeks");
+        assert_eq!(relative_date(date!(2027 - 05 - 23), today), "in 6 months");
+        assert_eq!(relative_date(date!(2030 - 01 - 01), today), "in 3 years");
     }
 }

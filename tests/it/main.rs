@@ -1,7 +1,10 @@
 //! Integration tests: the whole application served over real HTTP on a loopback port,
 //! each test with a fresh PostgreSQL database made by `#[sqlx::test]` from ./migrations.
 
+mod accounts;
+mod admin;
 mod auth;
+mod e2e;
 mod interactions;
 mod prospects;
 mod support;

@@ -2,6 +2,7 @@
 
 use prospector::users::Role;
 use reqwest::StatusCode;
+use scraper::Selector;
 use sqlx::PgPool;
 
 use crate::support::{TestApp, TestClient, TestResponse, set_field};
@@ -25,12 +26,27 @@ async fn org(pool: PgPool) -> Org {
     let app = TestApp::spawn(pool).await;
     let north = app.create_team("North").await;
     let south = app.create_team("South").await;
-    let maya = app.create_user(MAYA, "Maya Manager", Role::Manager, Some(north)).await;
-    let rita = app.create_user(RITA, "Rita Rep", Role::Rep, Some(north)).await;
-    let ravi = app.create_user(RAVI, "Ravi Rep", Role::Rep, Some(north)).await;
-    let sam = app.create_user(SAM, "Sam South", Role::Rep, Some(south)).await;
-    app.create_user(ADMIN, "Alex Admin", Role::Admin, None).await;
-    Org { app, maya, rita, ravi, sam }
+    let maya = app
+        .create_user(MAYA, "Maya Manager", Role::Manager, Some(north))
+        .await;
+    let rita = app
+        .create_user(RITA, "Rita Rep", Role::Rep, Some(north))
+        .await;
+    let ravi = app
+        .create_user(RAVI, "Ravi Rep", Role::Rep, Some(north))
+        .await;
+    let sam = app
+        .create_user(SAM, "Sam South", Role::Rep, Some(south))
+        .await;
+    app.create_user(ADMIN, "Alex Admin", Role::Admin, None)
+        .await;
+    Org {
+        app,
+        maya,
+        rita,
+        ravi,
+        sam,
+    }
 }
 
 /// The prospect ids listed on a list page, in order.
@@ -70,27 +86,46 @@ async fn edit_form(client: &TestClient, id: i64) -> Vec<(String, String)> {
 async fn a_rep_can_neither_read_nor_change_another_reps_prospect(pool: PgPool) {
     let org = org(pool).await;
     let app = &org.app;
-    let ritas = app.create_prospect(org.rita, "Ada", "Lovelace", Some("ada@example.org")).await;
+    let ritas = app
+        .create_prospect(org.rita, "Ada", "Lovelace", Some("ada@example.org"))
+        .await;
     let ravi = app.signed_in(RAVI).await;
 
-    for path in [format!("/prospects/{ritas}"), format!("/prospects/{ritas}/edit")] {
+    for path in [
+        format!("/prospects/{ritas}"),
+        format!("/prospects/{ritas}/edit"),
+    ] {
         let response = ravi.get(&path).await;
         assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
-        assert!(!response.body.contains("Lovelace"), "{path} leaks the prospect");
+        assert!(
+            !response.body.contains("Lovelace"),
+            "{path} leaks the prospect"
+        );
     }
     let update = ravi
-        .post_form(&format!("/prospects/{ritas}"), &[("first_name", "Hacked"), ("last_name", "Lovelace")])
+        .post_form(
+            &format!("/prospects/{ritas}"),
+            &[("first_name", "Hacked"), ("last_name", "Lovelace")],
+        )
         .await;
     assert_eq!(update.status, StatusCode::NOT_FOUND);
     let log = ravi
         .post_form(
             &format!("/prospects/{ritas}/interactions"),
-            &[("channel", "call"), ("outcome", "connected"), ("decision", "none"), ("no_interest_reason", "x")],
+            &[
+                ("channel", "call"),
+                ("outcome", "connected"),
+                ("decision", "none"),
+                ("no_interest_reason", "x"),
+            ],
         )
         .await;
     assert_eq!(log.status, StatusCode::NOT_FOUND);
 
-    assert_eq!(prospect_row(app, ritas).await, (org.rita, "Ada".into(), "Lovelace".into()));
+    assert_eq!(
+        prospect_row(app, ritas).await,
+        (org.rita, "Ada".into(), "Lovelace".into())
+    );
     assert_eq!(app.count("interactions").await, 0);
     assert_eq!(app.count("prospect_events").await, 0);
     assert!(list(&ravi, "/prospects").await.is_empty());
@@ -108,9 +143,18 @@ async fn a_manager_sees_their_teams_prospects_but_not_another_teams(pool: PgPool
     let page = maya.get(&format!("/prospects/{ritas}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.text("h1").as_deref(), Some("Ada Lovelace"));
-    assert_eq!(maya.get(&format!("/prospects/{ritas}/edit")).await.status, StatusCode::OK);
-    assert_eq!(maya.get(&format!("/prospects/{sams}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(maya.get(&format!("/prospects/{sams}/edit")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        maya.get(&format!("/prospects/{ritas}/edit")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        maya.get(&format!("/prospects/{sams}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        maya.get(&format!("/prospects/{sams}/edit")).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     let mut listed = list(&maya, "/prospects").await;
     listed.sort();
@@ -125,8 +169,17 @@ async fn an_admin_sees_every_prospect(pool: PgPool) {
     let sams = app.create_prospect(org.sam, "Alan", "Turing", None).await;
     let admin = app.signed_in(ADMIN).await;
 
-    for id in [ritas, sams] {
-        assert_eq!(admin.get(&format!("/prospects/{id}")).await.status, StatusCode::OK);
+    let title = Selector::parse("h1").unwrap();
+    for (id, name) in [(ritas, "Ada Lovelace"), (sams, "Alan Turing")] {
+        let (status, page) = admin.get_html(&format!("/prospects/{id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        let shown: String = page
+            .select(&title)
+            .next()
+            .expect("a title")
+            .text()
+            .collect();
+        assert_eq!(shown, name);
     }
     assert_eq!(list(&admin, "/prospects").await, vec![sams, ritas]);
 }
@@ -138,20 +191,29 @@ async fn a_reps_list_holds_only_their_own_prospects(pool: PgPool) {
     let first = app.create_prospect(org.rita, "Ada", "Lovelace", None).await;
     app.create_prospect(org.ravi, "Grace", "Hopper", None).await;
     let second = app.create_prospect(org.rita, "Alan", "Turing", None).await;
-    app.create_prospect(org.sam, "Edsger", "Dijkstra", None).await;
+    app.create_prospect(org.sam, "Edsger", "Dijkstra", None)
+        .await;
     let rita = app.signed_in(RITA).await;
 
     assert_eq!(list(&rita, "/prospects").await, vec![second, first]);
     // Asking for someone else's prospects by owner filter shows nothing of theirs.
-    assert!(list(&rita, &format!("/prospects?owner={}", org.ravi)).await.is_empty());
+    assert!(
+        list(&rita, &format!("/prospects?owner={}", org.ravi))
+            .await
+            .is_empty()
+    );
 }
 
 #[sqlx::test]
 async fn the_list_searches_and_filters_by_interest_and_tag(pool: PgPool) {
     let org = org(pool).await;
     let app = &org.app;
-    let ada = app.create_prospect(org.rita, "Ada", "Lovelace", Some("ada@analytical.example")).await;
-    let grace = app.create_prospect(org.rita, "Grace", "Hopper", Some("grace@navy.example")).await;
+    let ada = app
+        .create_prospect(org.rita, "Ada", "Lovelace", Some("ada@analytical.example"))
+        .await;
+    let grace = app
+        .create_prospect(org.rita, "Grace", "Hopper", Some("grace@navy.example"))
+        .await;
     let alan = app.create_prospect(org.rita, "Alan", "Turing", None).await;
     for (id, interest, tags) in [
         (ada, "future", vec!["fintech", "emea"]),
@@ -173,7 +235,10 @@ async fn the_list_searches_and_filters_by_interest_and_tag(pool: PgPool) {
     assert_eq!(list(&rita, "/prospects?q=100%25").await, Vec::<i64>::new());
     assert_eq!(list(&rita, "/prospects?interest=future").await, vec![ada]);
     assert_eq!(list(&rita, "/prospects?tag=fintech").await, vec![alan, ada]);
-    assert_eq!(list(&rita, "/prospects?tag=FinTech&interest=current").await, vec![alan]);
+    assert_eq!(
+        list(&rita, "/prospects?tag=FinTech&interest=current").await,
+        vec![alan]
+    );
     let nothing = rita.get("/prospects?tag=nosuchtag").await;
     assert!(listed_ids(&nothing).is_empty());
     assert!(nothing.body.contains("No prospect matches these filters"));
@@ -228,9 +293,17 @@ async fn keyset_pages_show_every_prospect_once_in_order_for_each_sort(pool: PgPo
     for (sort, order_by, filter) in [
         ("newest", "id desc", ""),
         ("name", "sort_name, id", ""),
-        ("touched", "coalesce(last_interaction_at, '-infinity') desc, id desc", ""),
+        (
+            "touched",
+            "coalesce(last_interaction_at, '-infinity') desc, id desc",
+            "",
+        ),
         ("name", "sort_name, id", "&tag=even"),
-        ("touched", "coalesce(last_interaction_at, '-infinity') desc, id desc", "&tag=even"),
+        (
+            "touched",
+            "coalesce(last_interaction_at, '-infinity') desc, id desc",
+            "&tag=even",
+        ),
     ] {
         let expected: Vec<i64> = sqlx::query_scalar(&format!(
             "select id from prospects where owner_id = $1 and ($2 = '' or 'even' = any(tags))
@@ -247,7 +320,10 @@ async fn keyset_pages_show_every_prospect_once_in_order_for_each_sort(pool: PgPo
         assert_eq!(ids, expected, "sort={sort}{filter}");
         assert_eq!(pages, expected.len().div_ceil(50), "sort={sort}{filter}");
     }
-    assert_eq!(rita.get("/prospects?sort=name&after=garbage").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        rita.get("/prospects?sort=name&after=garbage").await.status,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[sqlx::test]
@@ -255,7 +331,10 @@ async fn an_invalid_new_prospect_is_shown_again_with_what_was_typed(pool: PgPool
     let org = org(pool).await;
     let app = &org.app;
     let rita = app.signed_in(RITA).await;
-    let mut form = rita.get("/prospects/new").await.form_values("form[action='/prospects']");
+    let mut form = rita
+        .get("/prospects/new")
+        .await
+        .form_values("form[action='/prospects']");
     for (field, value) in [
         ("first_name", ""),
         ("last_name", "Lovelace"),
@@ -277,10 +356,17 @@ async fn an_invalid_new_prospect_is_shown_again_with_what_was_typed(pool: PgPool
         ("tags", "fintech, emea"),
         ("need", "Faster month-end close"),
     ] {
-        assert_eq!(response.field_value(field).as_deref(), Some(value), "{field}");
+        assert_eq!(
+            response.field_value(field).as_deref(),
+            Some(value),
+            "{field}"
+        );
     }
     for field in ["first_name", "email", "phone"] {
-        assert!(response.exists(&format!("#{field}-error")), "{field} has its message");
+        assert!(
+            response.exists(&format!("#{field}-error")),
+            "{field} has its message"
+        );
     }
     assert_eq!(app.count("prospects").await, 0);
     assert_eq!(app.count("qualifying_facts").await, 0);
@@ -290,24 +376,43 @@ async fn an_invalid_new_prospect_is_shown_again_with_what_was_typed(pool: PgPool
 async fn a_duplicate_email_links_to_the_prospect_only_when_visible(pool: PgPool) {
     let org = org(pool).await;
     let app = &org.app;
-    let existing = app.create_prospect(org.rita, "Ada", "Lovelace", Some("ada@example.org")).await;
+    let existing = app
+        .create_prospect(org.rita, "Ada", "Lovelace", Some("ada@example.org"))
+        .await;
 
     let rita = app.signed_in(RITA).await;
     let response = rita
-        .post_form("/prospects", &[("first_name", "Augusta"), ("email", "ADA@example.org")])
+        .post_form(
+            "/prospects",
+            &[("first_name", "Augusta"), ("email", "ADA@example.org")],
+        )
         .await;
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(response.attrs(".flash-error a", "href"), vec![format!("/prospects/{existing}")]);
-    assert_eq!(response.field_value("first_name").as_deref(), Some("Augusta"));
+    assert_eq!(
+        response.attrs(".flash-error a", "href"),
+        vec![format!("/prospects/{existing}")]
+    );
+    assert_eq!(
+        response.field_value("first_name").as_deref(),
+        Some("Augusta")
+    );
 
     let sam = app.signed_in(SAM).await;
     let response = sam
-        .post_form("/prospects", &[("first_name", "Augusta"), ("email", "ada@example.org")])
+        .post_form(
+            "/prospects",
+            &[("first_name", "Augusta"), ("email", "ada@example.org")],
+        )
         .await;
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let message = response.text(".flash-error").expect("the duplicate is reported");
+    let message = response
+        .text(".flash-error")
+        .expect("the duplicate is reported");
     assert!(message.contains("Rita Rep"), "{message}");
-    assert!(response.attrs(".flash-error a", "href").is_empty(), "no link out of scope");
+    assert!(
+        response.attrs(".flash-error a", "href").is_empty(),
+        "no link out of scope"
+    );
     assert!(!response.body.contains(&format!("/prospects/{existing}")));
 
     assert_eq!(app.count("prospects").await, 1);
@@ -325,11 +430,14 @@ async fn editing_qualifying_information_records_facts(pool: PgPool) {
     set_field(&mut form, "budget", "About 20k, approved in Q3");
     let response = rita.post_form(&format!("/prospects/{id}"), &form).await;
     assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
-    assert_eq!(response.location(), Some(format!("/prospects/{id}").as_str()));
+    assert_eq!(
+        response.location(),
+        Some(format!("/prospects/{id}").as_str())
+    );
 
     let facts: Vec<(String, String, Option<i64>)> = sqlx::query_as(
         "select field::text, value, interaction_id from qualifying_facts
-         where prospect_id = $1 order by field",
+         where prospect_id = $1 order by id",
     )
     .bind(id)
     .fetch_all(&app.db)
@@ -344,7 +452,10 @@ async fn editing_qualifying_information_records_facts(pool: PgPool) {
     );
     let page = rita.get(&format!("/prospects/{id}")).await;
     let qualifying = page.text("#qualifying").unwrap();
-    assert!(qualifying.contains("Faster month-end close"), "{qualifying}");
+    assert!(
+        qualifying.contains("Faster month-end close"),
+        "{qualifying}"
+    );
 
     // Saving the form unchanged learns nothing new; a changed value is a new fact.
     let mut form = edit_form(&rita, id).await;
@@ -355,7 +466,10 @@ async fn editing_qualifying_information_records_facts(pool: PgPool) {
     assert_eq!(app.count("qualifying_facts").await, 3);
     let fields = edit_form(&rita, id).await;
     assert!(fields.contains(&("budget".into(), "30k".into())));
-    assert_eq!(prospect_row(app, id).await, (org.rita, "Ada".into(), "Lovelace".into()));
+    assert_eq!(
+        prospect_row(app, id).await,
+        (org.rita, "Ada".into(), "Lovelace".into())
+    );
 }
 
 #[sqlx::test]
@@ -366,17 +480,24 @@ async fn a_manager_reassigns_a_prospect_but_a_rep_cannot(pool: PgPool) {
     let owner_path = format!("/prospects/{id}/owner");
 
     let rita = app.signed_in(RITA).await;
-    let response = rita.post_form(&owner_path, &[("owner_id", org.ravi.to_string())]).await;
+    let response = rita
+        .post_form(&owner_path, &[("owner_id", org.ravi.to_string())])
+        .await;
     assert_eq!(response.status, StatusCode::NOT_FOUND);
     assert_eq!(prospect_row(app, id).await.0, org.rita);
 
     let maya = app.signed_in(MAYA).await;
     // Not to someone outside her team.
-    let response = maya.post_form(&owner_path, &[("owner_id", org.sam.to_string())]).await;
+    let response = maya
+        .post_form(&owner_path, &[("owner_id", org.sam.to_string())])
+        .await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert_eq!(prospect_row(app, id).await.0, org.rita);
 
-    let mut form = maya.get(&format!("/prospects/{id}")).await.form_values(&format!("form[action='{owner_path}']"));
+    let mut form = maya
+        .get(&format!("/prospects/{id}"))
+        .await
+        .form_values(&format!("form[action='{owner_path}']"));
     set_field(&mut form, "owner_id", &org.ravi.to_string());
     let response = maya.post_form(&owner_path, &form).await;
     assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
@@ -391,8 +512,18 @@ async fn a_manager_reassigns_a_prospect_but_a_rep_cannot(pool: PgPool) {
     assert_eq!(event, ("Rita Rep".into(), "Ravi Rep".into()));
 
     // Rita has lost it; Ravi has it.
-    assert_eq!(rita.get(&format!("/prospects/{id}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.signed_in(RAVI).await.get(&format!("/prospects/{id}")).await.status, StatusCode::OK);
+    assert_eq!(
+        rita.get(&format!("/prospects/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.signed_in(RAVI)
+            .await
+            .get(&format!("/prospects/{id}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
 
 #[sqlx::test]
@@ -403,7 +534,14 @@ async fn the_prospect_form_never_binds_the_owner(pool: PgPool) {
 
     let ravi = org.ravi.to_string();
     let response = rita
-        .post_form("/prospects", &[("first_name", "Ada"), ("last_name", "Lovelace"), ("owner_id", &ravi)])
+        .post_form(
+            "/prospects",
+            &[
+                ("first_name", "Ada"),
+                ("last_name", "Lovelace"),
+                ("owner_id", ravi.as_str()),
+            ],
+        )
         .await;
     assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
     let id: i64 = response

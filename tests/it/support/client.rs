@@ -36,7 +36,12 @@ impl TestClient {
             .redirect(redirect::Policy::none())
             .build()
             .expect("build the HTTP client");
-        TestClient { http, jar, base_url, csrf_token: Mutex::new(None) }
+        TestClient {
+            http,
+            jar,
+            base_url,
+            csrf_token: Mutex::new(None),
+        }
     }
 
     fn url(&self, path: &str) -> Url {
@@ -95,8 +100,10 @@ impl TestClient {
         fields: &[(K, V)],
         headers: &[(&str, &str)],
     ) -> TestResponse {
-        let mut form: Vec<(&str, &str)> =
-            fields.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+        let mut form: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+            .collect();
         let token;
         if !form.iter().any(|(k, _)| *k == "csrf_token") {
             token = self.csrf_token().await;
@@ -104,17 +111,25 @@ impl TestClient {
         }
         let request = headers
             .iter()
-            .fold(self.request(Method::POST, path), |r, (k, v)| r.header(*k, *v));
+            .fold(self.request(Method::POST, path), |r, (k, v)| {
+                r.header(*k, *v)
+            });
         self.send(request.form(&form)).await
     }
 
     /// Posts the fields exactly as given: no CSRF token is added.
-    pub async fn post_form_without_token(&self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
-        self.send(self.request(Method::POST, path).form(fields)).await
+    pub async fn post_form_without_token(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> TestResponse {
+        self.send(self.request(Method::POST, path).form(fields))
+            .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> TestResponse {
-        self.post_form("/login", &[("email", email), ("password", password)]).await
+        self.post_form("/login", &[("email", email), ("password", password)])
+            .await
     }
 
     pub async fn logout(&self) -> TestResponse {
@@ -125,7 +140,9 @@ impl TestClient {
     pub fn session_cookie(&self) -> Option<String> {
         let header = self.jar.cookies(&self.base_url)?;
         header.to_str().ok()?.split("; ").find_map(|pair| {
-            pair.strip_prefix(SESSION_COOKIE)?.strip_prefix('=').map(str::to_owned)
+            pair.strip_prefix(SESSION_COOKIE)?
+                .strip_prefix('=')
+                .map(str::to_owned)
         })
     }
 

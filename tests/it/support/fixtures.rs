@@ -18,17 +18,27 @@ impl TestApp {
     async fn password_hash(&self) -> &'static str {
         PASSWORD_HASH
             .get_or_init(|| async {
-                hash_password(&self.state, PASSWORD.to_owned()).await.expect("hash the password")
+                hash_password(&self.state, PASSWORD.to_owned())
+                    .await
+                    .expect("hash the password")
             })
             .await
     }
 
     pub async fn create_team(&self, name: &str) -> i64 {
-        users_db::insert_team(&self.db, name).await.expect("insert a team")
+        users_db::insert_team(&self.db, name)
+            .await
+            .expect("insert a team")
     }
 
     /// An active user in UTC whose password is `PASSWORD`.
-    pub async fn create_user(&self, email: &str, name: &str, role: Role, team_id: Option<i64>) -> i64 {
+    pub async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        role: Role,
+        team_id: Option<i64>,
+    ) -> i64 {
         let password_hash = self.password_hash().await;
         let user = users_db::NewUser {
             email,
@@ -38,10 +48,18 @@ impl TestApp {
             time_zone: "UTC",
             password_hash: Some(password_hash),
         };
-        users_db::insert_user(&self.db, &user).await.expect("insert a user")
+        users_db::insert_user(&self.db, &user)
+            .await
+            .expect("insert a user")
     }
 
-    pub async fn create_prospect(&self, owner_id: i64, first: &str, last: &str, email: Option<&str>) -> i64 {
+    pub async fn create_prospect(
+        &self,
+        owner_id: i64,
+        first: &str,
+        last: &str,
+        email: Option<&str>,
+    ) -> i64 {
         sqlx::query_scalar(
             "insert into prospects (owner_id, first_name, last_name, email)
              values ($1, $2, $3, $4) returning id",

@@ -36,7 +36,9 @@ impl TestApp {
     /// Serves the application on 127.0.0.1 at a free port. The listener is bound first so
     /// that the configured base URL (and with it the trusted CSRF origin) names that port.
     pub async fn spawn(pool: PgPool) -> TestApp {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
         let addr = listener.local_addr().expect("the listener's address");
         let base_url = Url::parse(&format!("http://{addr}/")).expect("a valid base URL");
 
@@ -48,18 +50,29 @@ impl TestApp {
             ("PROSPECTOR_COOKIE_KEY", COOKIE_KEY.to_string()),
         ];
         let config = Config::from_lookup(Environment::Development, |name| {
-            variables.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
+            variables
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
         })
         .expect("a valid test configuration");
 
         let state = AppState::new(config, pool.clone());
         let app = startup::app(state.clone());
         let server = tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                .await
-                .expect("the test server runs");
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("the test server runs");
         });
-        TestApp { db: pool, state, base_url, server }
+        TestApp {
+            db: pool,
+            state,
+            base_url,
+            server,
+        }
     }
 
     /// The absolute URL of a path on this server.

@@ -15,7 +15,13 @@ fn selector(css: &str) -> Selector {
 
 /// An element's text with whitespace collapsed, as a reader sees it.
 fn text_of(element: ElementRef<'_>) -> String {
-    element.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+    element
+        .text()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl TestResponse {
@@ -23,7 +29,11 @@ impl TestResponse {
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.text().await.expect("a readable body");
-        TestResponse { status, headers, body }
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -70,14 +80,18 @@ impl TestResponse {
     }
 
     pub fn csrf_token(&self) -> Option<String> {
-        self.attrs("input[name=csrf_token]", "value").into_iter().next()
+        self.attrs("input[name=csrf_token]", "value")
+            .into_iter()
+            .next()
     }
 
     /// The value shown in the named input or textarea (the first, if several).
     pub fn field_value(&self, name: &str) -> Option<String> {
         let html = self.html();
         let element = html
-            .select(&selector(&format!("input[name=\"{name}\"], textarea[name=\"{name}\"]")))
+            .select(&selector(&format!(
+                "input[name=\"{name}\"], textarea[name=\"{name}\"]"
+            )))
             .next()?;
         match element.value().name() {
             "textarea" => Some(element.text().collect()),

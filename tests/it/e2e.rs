@@ -1,0 +1,373 @@
+//! End-to-end tests in headless Chromium, driven over WebDriver (chromedriver) by
+//! fantoccini: the real server, the real database, a real browser with an empty profile.
+//!
+//! Set `PROSPECTOR_SCREENSHOTS=<dir>` to save a screenshot of each page visited; the
+//! README's screenshots come from the demo walkthrough below.
+
+use std::{
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use prospector::seed;
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::support::TestApp;
+
+/// A chromedriver process and a WebDriver session on a headless Chromium with its own
+/// empty profile; both end when this is dropped.
+struct Browser {
+    client: Client,
+    driver: Child,
+    profile: PathBuf,
+}
+
+impl Browser {
+    async fn launch() -> Browser {
+        // Two TLS back-ends are compiled in (through reqwest and fantoccini): pick one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let port = {
+            let probe = TcpListener::bind("127.0.0.1:0").expect("a free port");
+            probe.local_addr().expect("its address").port()
+        };
+        let chromedriver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {chromedriver} ({e}); scripts/test.sh installs chromium-driver"
+                )
+            });
+        let profile =
+            std::env::temp_dir().join(format!("prospector-e2e-{}-{port}", std::process::id()));
+        let chrome = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chrome,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--window-size=1360,1000",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = None;
+        for _ in 0..100 {
+            match ClientBuilder::rustls()
+                .expect("a TLS configuration")
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Browser {
+                        client,
+                        driver,
+                        profile,
+                    };
+                }
+                Err(err) => {
+                    last_error = Some(err);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+        panic!("chromedriver did not start a session: {last_error:?}");
+    }
+
+    async fn visit(&self, app: &TestApp, path: &str) {
+        self.client
+            .goto(app.url(path).as_str())
+            .await
+            .expect("navigate");
+    }
+
+    async fn path(&self) -> String {
+        self.client
+            .current_url()
+            .await
+            .expect("the URL")
+            .path()
+            .to_string()
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client
+            .wait()
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+            .text()
+            .await
+            .expect("its text")
+    }
+
+    async fn fill(&self, css: &str, value: &str) {
+        let field = self.client.find(Locator::Css(css)).await.expect(css);
+        field.clear().await.expect("clear the field");
+        field.send_keys(value).await.expect("type into the field");
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+            .click()
+            .await
+            .expect("click");
+    }
+
+    async fn sign_in(&self, app: &TestApp, email: &str, password: &str) {
+        self.visit(app, "/login").await;
+        self.fill("input[name=email]", email).await;
+        self.fill("input[name=password]", password).await;
+        self.click("form[action='/login'] button[type=submit]")
+            .await;
+        self.client
+            .wait()
+            .for_element(Locator::Css(".user-name"))
+            .await
+            .expect("signed in");
+    }
+
+    async fn sign_out(&self) {
+        self.click("form[action='/logout'] button").await;
+        self.client
+            .wait()
+            .for_element(Locator::Css("input[name=email]"))
+            .await
+            .expect("back on the sign-in page");
+    }
+
+    /// Saves the page as `<name>.png` under `PROSPECTOR_SCREENSHOTS`, when that is set.
+    async fn screenshot(&self, name: &str) {
+        let Ok(dir) = std::env::var("PROSPECTOR_SCREENSHOTS") else {
+            return;
+        };
+        let height = self
+            .client
+            .execute("return document.body.scrollHeight", vec![])
+            .await
+            .ok()
+            .and_then(|h| h.as_u64())
+            .unwrap_or(1000)
+            .clamp(800, 2000);
+        let _ = self.client.set_window_size(1360, height as u32).await;
+        let _ = self.client.execute("window.scrollTo(0, 0)", vec![]).await;
+        let png = self.client.screenshot().await.expect("a screenshot");
+        std::fs::create_dir_all(&dir).expect("the screenshot directory");
+        std::fs::write(PathBuf::from(dir).join(format!("{name}.png")), png).expect("write it");
+        let _ = self.client.set_window_size(1360, 1000).await;
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// The walkthrough of the README: a rep finds a prospect, logs a call whose decision is
+/// "future interest, re-engage on a date", and sees it on the timeline and in the
+/// prospect's state; the manager then sees the team's opportunities by stage with totals.
+#[sqlx::test]
+async fn demo_walkthrough_rep_logs_future_interest_and_manager_sees_the_board(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    seed::demo::seed(&app.state)
+        .await
+        .expect("the demo workspace");
+    let browser = Browser::launch().await;
+
+    browser
+        .sign_in(&app, "rep1@demo.test", seed::demo::PASSWORD)
+        .await;
+    assert_eq!(browser.path().await, "/prospects");
+    browser.screenshot("prospects").await;
+
+    // Find a prospect who is new, by filtering the list.
+    browser.visit(&app, "/prospects?interest=new").await;
+    let link = browser
+        .client
+        .find(Locator::Css(
+            "table.table tbody tr td a[href^='/prospects/']",
+        ))
+        .await
+        .expect("a new prospect in rep1's list");
+    let name = link.text().await.expect("the prospect's name");
+    link.click().await.expect("open the prospect");
+    assert_eq!(browser.text("h1").await, name);
+    assert_eq!(browser.text("#interest-state").await, "New");
+    let prospect_id: i64 = browser
+        .path()
+        .await
+        .trim_start_matches("/prospects/")
+        .parse()
+        .expect("a prospect id in the URL");
+
+    // Log a call: connected, future interest, re-engage on a date, what was learned.
+    let form = "form#log";
+    let outcome = browser
+        .client
+        .find(Locator::Css(&format!("{form} select[name=outcome]")))
+        .await
+        .expect("the outcome field");
+    outcome
+        .select_by_value("connected")
+        .await
+        .expect("choose the outcome");
+    browser
+        .fill(
+            &format!("{form} textarea[name=notes]"),
+            "Happy with the current vendor until their renewal.",
+        )
+        .await;
+    browser.click("label[for=decision-future]").await;
+    // A date input's typed format depends on the locale; set it as the picker would.
+    let re_engage_on = time::OffsetDateTime::now_utc().date() + time::Duration::days(45);
+    browser
+        .client
+        .execute(
+            "document.querySelector('#re_engage_on').value = arguments[0]",
+            vec![json!(re_engage_on.to_string())],
+        )
+        .await
+        .expect("set the re-engage date");
+    let expected_decision = format!(
+        "future interest — re-engage on {}",
+        prospector::web::format::date(re_engage_on)
+    );
+    browser.click("details.qualifying-learned summary").await;
+    browser
+        .fill(
+            &format!("{form} textarea[name=timeline]"),
+            "Contract renews in March",
+        )
+        .await;
+    browser.screenshot("log-interaction").await;
+    browser.click(&format!("{form} button[type=submit]")).await;
+
+    let flash = browser.text(".flash-success").await;
+    assert!(
+        flash.contains(&format!("F{}", &expected_decision[1..])),
+        "{flash}"
+    );
+    assert_eq!(browser.text("#interest-state").await, "Future interest");
+    let newest = browser
+        .text("#history .timeline-item[data-kind=interaction]")
+        .await;
+    assert!(newest.contains("Call · Connected"), "{newest}");
+    assert!(
+        newest.contains(&format!("Decision: {expected_decision}")),
+        "{newest}"
+    );
+    let state_change = browser.text("#history .timeline-item").await;
+    assert!(
+        state_change.contains("Interest: New → Future interest"),
+        "{state_change}"
+    );
+    assert!(
+        browser
+            .text("#qualifying")
+            .await
+            .contains("Contract renews in March")
+    );
+    browser.screenshot("prospect").await;
+
+    let stored: (String, Option<time::Date>) =
+        sqlx::query_as("select interest::text, re_engage_on from prospects where id = $1")
+            .bind(prospect_id)
+            .fetch_one(&app.db)
+            .await
+            .expect("the prospect");
+    assert_eq!(stored.0, "future");
+    assert_eq!(stored.1, Some(re_engage_on));
+
+    // The manager sees the team's opportunities by stage, with counts and totals.
+    browser.sign_out().await;
+    browser
+        .sign_in(&app, "manager@demo.test", seed::demo::PASSWORD)
+        .await;
+    browser.visit(&app, "/opportunities").await;
+    let expected: Vec<(String, i64, i64)> = sqlx::query_as(
+        "select o.stage::text, count(*), sum(o.value_cents)::bigint
+         from opportunities o group by 1",
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("stage totals");
+    assert_eq!(expected.len(), 6, "the demo has every stage");
+    for (stage, count, cents) in expected {
+        let head = browser
+            .text(&format!("#stage-{stage} .board-column-head"))
+            .await;
+        assert!(head.contains(&count.to_string()), "{stage}: {head}");
+        assert!(
+            head.contains(&prospector::web::format::money(cents)),
+            "{stage}: {head}"
+        );
+    }
+    browser.screenshot("board").await;
+}
+
+/// Bad input in the browser: the form comes back with the error next to the field and
+/// what was typed still there.
+#[sqlx::test]
+async fn a_future_interest_without_a_date_is_refused_and_keeps_the_notes(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let rep = app
+        .create_user(
+            "rep@example.com",
+            "Rita Rep",
+            prospector::users::Role::Rep,
+            None,
+        )
+        .await;
+    let prospect = app
+        .create_prospect(rep, "Ada", "Lovelace", Some("ada@example.com"))
+        .await;
+    let browser = Browser::launch().await;
+    browser
+        .sign_in(&app, "rep@example.com", crate::support::PASSWORD)
+        .await;
+    browser.visit(&app, &format!("/prospects/{prospect}")).await;
+
+    let outcome = browser
+        .client
+        .find(Locator::Css("form#log select[name=outcome]"))
+        .await
+        .expect("the outcome field");
+    outcome.select_by_value("connected").await.expect("choose");
+    browser
+        .fill("form#log textarea[name=notes]", "Call me next year")
+        .await;
+    browser.click("label[for=decision-future]").await;
+    browser.click("form#log button[type=submit]").await;
+
+    let error = browser.text(".field.has-error .field-error").await;
+    assert!(error.contains("re-engage"), "{error}");
+    let notes = browser
+        .client
+        .find(Locator::Css("form#log textarea[name=notes]"))
+        .await
+        .expect("the notes")
+        .prop("value")
+        .await
+        .expect("its value");
+    assert_eq!(notes.as_deref(), Some("Call me next year"));
+    assert_eq!(app.count("interactions").await, 0);
+}
