@@ -4,6 +4,7 @@
 mod accounts;
 mod admin;
 mod auth;
+mod cli;
 mod e2e;
 mod interactions;
 mod prospects;
