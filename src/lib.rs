@@ -12,6 +12,7 @@ pub mod home;
 pub mod interactions;
 pub mod opportunities;
 pub mod prospects;
+pub mod schedule;
 pub mod seed;
 pub mod startup;
 pub mod state;
