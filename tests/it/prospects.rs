@@ -1,53 +1,14 @@
 //! Who sees which prospect, the list (search, filters, keyset pages), and the prospect form.
 
-use prospector::users::Role;
 use reqwest::StatusCode;
 use scraper::Selector;
 use sqlx::PgPool;
 
-use crate::support::{TestApp, TestClient, TestResponse, set_field};
-
-/// Two teams: North (Maya the manager, reps Rita and Ravi) and South (rep Sam), and an admin.
-struct Org {
-    app: TestApp,
-    maya: i64,
-    rita: i64,
-    ravi: i64,
-    sam: i64,
-}
-
-const MAYA: &str = "maya@example.com";
-const RITA: &str = "rita@example.com";
-const RAVI: &str = "ravi@example.com";
-const SAM: &str = "sam@example.com";
-const ADMIN: &str = "alex@example.com";
-
-async fn org(pool: PgPool) -> Org {
-    let app = TestApp::spawn(pool).await;
-    let north = app.create_team("North").await;
-    let south = app.create_team("South").await;
-    let maya = app
-        .create_user(MAYA, "Maya Manager", Role::Manager, Some(north))
-        .await;
-    let rita = app
-        .create_user(RITA, "Rita Rep", Role::Rep, Some(north))
-        .await;
-    let ravi = app
-        .create_user(RAVI, "Ravi Rep", Role::Rep, Some(north))
-        .await;
-    let sam = app
-        .create_user(SAM, "Sam South", Role::Rep, Some(south))
-        .await;
-    app.create_user(ADMIN, "Alex Admin", Role::Admin, None)
-        .await;
-    Org {
-        app,
-        maya,
-        rita,
-        ravi,
-        sam,
-    }
-}
+use crate::support::{
+    TestApp, TestClient, TestResponse,
+    org::{ADMIN, MAYA, RAVI, RITA, SAM, org},
+    set_field,
+};
 
 /// The prospect ids listed on a list page, in order.
 fn listed_ids(page: &TestResponse) -> Vec<i64> {

@@ -4,6 +4,7 @@
 
 mod client;
 mod fixtures;
+pub mod org;
 mod response;
 
 use std::net::SocketAddr;
