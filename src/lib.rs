@@ -6,16 +6,20 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+pub mod cadences;
 pub mod config;
+pub mod enrollments;
 pub mod error;
 pub mod home;
 pub mod interactions;
 pub mod opportunities;
 pub mod prospects;
 pub mod schedule;
+pub mod scheduler;
 pub mod seed;
 pub mod startup;
 pub mod state;
+pub mod touches;
 pub mod users;
 pub mod web;
 
@@ -32,5 +36,8 @@ pub fn routes() -> Router<AppState> {
         .merge(interactions::router())
         .merge(accounts::router())
         .merge(opportunities::router())
+        .merge(cadences::router())
+        .merge(touches::router())
+        .merge(enrollments::router())
         .merge(admin::router())
 }

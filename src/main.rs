@@ -1,8 +1,10 @@
-//! The `prospector` command: serve the app, migrate, seed demo data, manage users.
+//! The `prospector` command: serve the app, run the scheduler, migrate, seed demo data,
+//! manage users.
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use prospector::{config::Config, seed, startup, state::AppState, users};
+use prospector::{config::Config, scheduler::Scheduler, seed, startup, state::AppState, users};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 use tracing_subscriber::{EnvFilter, layer::SubscriberExt as _, util::SubscriberInitExt as _};
 
 #[derive(Parser)]
@@ -20,6 +22,17 @@ struct Cli {
 enum Command {
     /// Apply pending migrations and serve the web application (the default).
     Serve,
+    /// Run the scheduler alone, without the web server, until Ctrl-C or SIGTERM.
+    /// (`serve` runs one too; any number may run at once.)
+    Worker {
+        /// Run a single pass over the due work, print what it did and exit.
+        #[arg(long)]
+        once: bool,
+        /// With --once: run the pass as if the clock read this RFC 3339 time,
+        /// e.g. 2026-07-01T09:00:00Z.
+        #[arg(long, requires = "once", value_name = "RFC 3339 TIME", value_parser = parse_rfc3339)]
+        at: Option<OffsetDateTime>,
+    },
     /// Apply pending migrations, creating the database if needed.
     Migrate,
     /// Fill the database with sample data.
@@ -86,6 +99,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("Prospector is listening on {}", config.base_url);
             startup::serve(AppState::new(config, db), listener).await
         }
+        Command::Worker { once: false, .. } => {
+            Scheduler::new(db).run(startup::shutdown_signal()).await;
+            Ok(())
+        }
+        Command::Worker { once: true, at } => {
+            let now = at.unwrap_or_else(OffsetDateTime::now_utc);
+            let report = Scheduler::new(db).run_once(now).await?;
+            println!("Pass at {}: {report}.", now.format(&Rfc3339)?);
+            Ok(())
+        }
         Command::Migrate => {
             println!("Migrations are up to date.");
             Ok(())
@@ -144,4 +167,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+fn parse_rfc3339(raw: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(raw.trim(), &Rfc3339)
+        .map_err(|err| format!("{err}; expected an RFC 3339 time such as 2026-07-01T09:00:00Z"))
 }

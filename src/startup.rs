@@ -27,6 +27,7 @@ use crate::{
     auth,
     config::{Config, redact_password},
     error::{AppError, ErrorPage},
+    scheduler::Scheduler,
     state::AppState,
 };
 
@@ -163,19 +164,35 @@ fn with_security_headers(router: Router, https: bool) -> Router {
     router
 }
 
-/// Serves until Ctrl-C or SIGTERM, then finishes the requests in hand.
+/// Serves until Ctrl-C or SIGTERM, with the scheduler running beside the HTTP server on
+/// the same pool; on the signal both stop: the server finishes the requests in hand and
+/// the scheduler the batch in hand.
 pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
     let housekeeping = tokio::spawn(housekeeping(state.db.clone()));
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let scheduler = tokio::spawn(Scheduler::new(state.db.clone()).run(async move {
+        // An error means the sender is gone, which only happens once we are stopping.
+        let _ = stopped.wait_for(|stop| *stop).await;
+    }));
+    let signalled = stop.clone();
     let app = app(state);
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = signalled.send(true);
+    })
     .await
-    .context("serving HTTP")?;
+    .context("serving HTTP");
+    // However serving ended, the scheduler stops too, after the batch in hand.
+    let _ = stop.send(true);
+    if let Err(err) = scheduler.await {
+        tracing::error!(error = %err, "the scheduler task failed");
+    }
     housekeeping.abort();
-    Ok(())
+    served
 }
 
 /// Deletes expired sessions and stale sign-in attempts once an hour.

@@ -72,4 +72,49 @@
   } else {
     fillDefaults();
   }
+
+  // (e) Live preview of a message template: textarea[data-preview="/url"] posts its text
+  // (with the form's CSRF token) 300 ms after the last keystroke and shows the returned
+  // fragment in the .template-preview next to it. Without this, saving reports errors.
+  var previewTimers = new WeakMap();
+  var previewRequests = new WeakMap();
+
+  function previewTarget(textarea) {
+    var container = textarea.closest(".field") || textarea.parentElement;
+    return container ? container.querySelector(".template-preview") : null;
+  }
+
+  function refreshPreview(textarea) {
+    var target = previewTarget(textarea);
+    var tokenInput = textarea.form && textarea.form.querySelector('input[name="csrf_token"]');
+    if (!target || !tokenInput) return;
+    var body = new URLSearchParams();
+    body.set("csrf_token", tokenInput.value);
+    body.set("template", textarea.value);
+    var seq = (previewRequests.get(textarea) || 0) + 1;
+    previewRequests.set(textarea, seq);
+    fetch(textarea.getAttribute("data-preview"), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: body
+    }).then(function (response) {
+      if (!response.ok) throw new Error("preview failed: " + response.status);
+      return response.text();
+    }).then(function (html) {
+      // Answers can arrive out of order: only the latest request's answer is shown.
+      if (previewRequests.get(textarea) !== seq) return;
+      target.innerHTML = html;
+      target.hidden = false;
+    }).catch(function () {
+      // The preview is a convenience; saving still checks the template.
+    });
+  }
+
+  document.addEventListener("input", function (event) {
+    var el = event.target;
+    if (!(el instanceof HTMLTextAreaElement) || !el.hasAttribute("data-preview")) return;
+    clearTimeout(previewTimers.get(el));
+    previewTimers.set(el, setTimeout(function () { refreshPreview(el); }, 300));
+  });
 })();

@@ -18,7 +18,7 @@ pub fn router() -> Router<AppState> {
 
 async fn home(user: CurrentUser) -> Redirect {
     match user.role {
-        Role::Rep => Redirect::to("/prospects"),
+        Role::Rep => Redirect::to("/today"),
         Role::Manager => Redirect::to("/opportunities"),
         Role::Admin => Redirect::to("/opportunities"),
     }

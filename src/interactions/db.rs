@@ -8,6 +8,7 @@ use super::{
 };
 use crate::{
     auth::Scope,
+    enrollments::db::{self as enrollments_db, Actor},
     opportunities::{
         self,
         db::{NewOpportunity, StageChange},
@@ -15,6 +16,10 @@ use crate::{
     prospects::{
         self, InterestState,
         db::{InterestChange, NewEvent},
+    },
+    touches::{
+        TouchKind,
+        db::{self as touches_db, LockedTouch},
     },
 };
 
@@ -35,6 +40,7 @@ pub async fn log_interaction(
     actor_id: i64,
     prospect_id: i64,
     log: &ValidLog,
+    from_touch: Option<&LockedTouch>,
 ) -> sqlx::Result<Option<Logged>> {
     let Some(prospect) = prospects::db::lock(conn, scope, prospect_id).await? else {
         return Ok(None);
@@ -62,6 +68,21 @@ pub async fn log_interaction(
     )
     .fetch_one(&mut *conn)
     .await?;
+
+    let actor = Actor {
+        user_id: actor_id,
+        prospect_id,
+        owner_id: prospect.owner_id,
+        at: log.occurred_at,
+    };
+    // Working a touch completes it; a cadence step moves on to the next step, counted
+    // from when this one was done.
+    if let Some(touch) = from_touch.filter(|t| t.is_open() && t.prospect_id == prospect_id) {
+        touches_db::mark_done(conn, touch.id, interaction_id, log.occurred_at).await?;
+        if let (TouchKind::Step, Some(enrollment_id)) = (touch.kind, touch.enrollment_id) {
+            enrollments_db::advance(conn, &actor, enrollment_id).await?;
+        }
+    }
 
     let facts = log.qualifying.entries();
     prospects::db::record_facts(
@@ -195,6 +216,23 @@ pub async fn log_interaction(
             .await?;
         }
     }
+
+    let do_not_contact = matches!(
+        log.decision,
+        DecisionInput::None {
+            do_not_contact: true,
+            ..
+        }
+    );
+    enrollments_db::follow_interaction(
+        conn,
+        &actor,
+        log.outcome,
+        log.decision.decision(),
+        re_engage_on,
+        do_not_contact || prospect.do_not_contact,
+    )
+    .await?;
 
     sqlx::query!(
         r#"update prospects

@@ -15,7 +15,7 @@ use crate::{
     auth::{CurrentUser, Scope},
     error::{AppError, Result},
     opportunities::Stage,
-    prospects::{QualifyingInput, handlers::show_page},
+    prospects::{QualifyingField, QualifyingInput, handlers::show_page},
     state::AppState,
     web::{FlashKind, FormErrors, Layout, flash, format},
 };
@@ -50,6 +50,53 @@ pub struct LogForm {
     pub do_not_contact: Option<String>,
     #[serde(flatten)]
     pub qualifying: QualifyingInput,
+}
+
+/// The open opportunity a current-interest decision would advance.
+#[derive(Clone, Debug)]
+pub struct OpenOpportunity {
+    pub id: i64,
+    pub name: String,
+    pub stage: Stage,
+}
+
+/// The log form as a page shows it (`templates/interactions/_log_form.html`): where it
+/// posts, what was typed, its errors.
+pub struct LogFormView {
+    pub action: String,
+    pub csrf_token: String,
+    pub title: &'static str,
+    pub submit_label: &'static str,
+    pub form: LogForm,
+    pub errors: FormErrors,
+    pub open_opportunity: Option<OpenOpportunity>,
+    pub do_not_contact: bool,
+}
+
+impl LogFormView {
+    pub fn channels(&self) -> &'static [Channel] {
+        Channel::ALL
+    }
+
+    pub fn outcomes(&self) -> &'static [Outcome] {
+        Outcome::ALL
+    }
+
+    pub fn open_stages(&self) -> [Stage; 4] {
+        Stage::OPEN
+    }
+
+    pub fn qualifying_fields(&self) -> [QualifyingField; 5] {
+        QualifyingField::ALL
+    }
+
+    pub fn qualifying_value(&self, field: &QualifyingField) -> &str {
+        self.form.qualifying.get(*field)
+    }
+
+    pub fn qualifying_name(&self, field: &QualifyingField) -> &'static str {
+        QualifyingInput::form_name(*field)
+    }
 }
 
 /// The decision and what it carries, validated.
@@ -263,7 +310,7 @@ pub async fn log(
     };
 
     let mut tx = state.db.begin().await?;
-    db::log_interaction(&mut tx, &scope, user.id, prospect_id, &valid)
+    db::log_interaction(&mut tx, &scope, user.id, prospect_id, &valid, None)
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;

@@ -224,6 +224,8 @@ pub struct NewEvent<'a> {
     pub note: Option<&'a str>,
     pub opportunity_id: Option<i64>,
     pub interaction_id: Option<i64>,
+    pub enrollment_id: Option<i64>,
+    pub touch_id: Option<i64>,
     /// When it happened; `None` for now. Events caused by an interaction take its time.
     pub occurred_at: Option<OffsetDateTime>,
 }
@@ -239,6 +241,8 @@ impl<'a> NewEvent<'a> {
             note: None,
             opportunity_id: None,
             interaction_id: None,
+            enrollment_id: None,
+            touch_id: None,
             occurred_at: None,
         }
     }
@@ -248,8 +252,8 @@ pub async fn insert_event(db: impl PgExecutor<'_>, event: NewEvent<'_>) -> sqlx:
     sqlx::query!(
         r#"insert into prospect_events
                (prospect_id, actor_id, kind, from_value, to_value, note, opportunity_id,
-                interaction_id, occurred_at)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()))"#,
+                interaction_id, enrollment_id, touch_id, occurred_at)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11, now()))"#,
         event.prospect_id,
         event.actor_id,
         event.kind,
@@ -258,6 +262,8 @@ pub async fn insert_event(db: impl PgExecutor<'_>, event: NewEvent<'_>) -> sqlx:
         event.note,
         event.opportunity_id,
         event.interaction_id,
+        event.enrollment_id,
+        event.touch_id,
         event.occurred_at,
     )
     .execute(db)
@@ -500,23 +506,9 @@ pub fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// One page of the prospect list in keyset order: each page starts after the last row of
-/// the previous one, so a deep page costs what the first does.
-pub async fn list(
-    db: impl PgExecutor<'_>,
-    scope: &Scope,
-    filter: &ListFilter,
-    after: Option<&Cursor>,
-) -> sqlx::Result<Page> {
-    let mut q = QueryBuilder::<Postgres>::new(
-        "select p.id, p.first_name, p.last_name, p.title, p.email::text as email, p.account_id,
-                a.name as account_name, u.name as owner_name, p.interest, p.do_not_contact,
-                p.tags, p.re_engage_on, p.last_interaction_at, p.sort_name
-         from prospects p
-         join users u on u.id = p.owner_id
-         left join accounts a on a.id = p.account_id
-         where true",
-    );
+/// Appends ` and …` conditions for the scope and the filter to a query over
+/// `prospects p left join accounts a on a.id = p.account_id`.
+pub fn push_filter(q: &mut QueryBuilder<'_, Postgres>, scope: &Scope, filter: &ListFilter) {
     if let Some(owners) = scope.owner_ids() {
         q.push(" and p.owner_id = any(")
             .push_bind(owners.to_vec())
@@ -544,6 +536,26 @@ pub async fn list(
             .push_bind(pattern)
             .push(")");
     }
+}
+
+/// One page of the prospect list in keyset order: each page starts after the last row of
+/// the previous one, so a deep page costs what the first does.
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    scope: &Scope,
+    filter: &ListFilter,
+    after: Option<&Cursor>,
+) -> sqlx::Result<Page> {
+    let mut q = QueryBuilder::<Postgres>::new(
+        "select p.id, p.first_name, p.last_name, p.title, p.email::text as email, p.account_id,
+                a.name as account_name, u.name as owner_name, p.interest, p.do_not_contact,
+                p.tags, p.re_engage_on, p.last_interaction_at, p.sort_name
+         from prospects p
+         join users u on u.id = p.owner_id
+         left join accounts a on a.id = p.account_id
+         where true",
+    );
+    push_filter(&mut q, scope, filter);
     match after {
         Some(Cursor::Id(id)) => {
             q.push(" and p.id < ").push_bind(*id);

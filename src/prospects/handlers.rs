@@ -21,8 +21,8 @@ use crate::{
     accounts,
     auth::{CurrentUser, Scope},
     error::{AppError, Result, ResultExt as _},
-    interactions::{Channel, Outcome, handlers::LogForm},
-    opportunities::{self, Stage},
+    interactions::handlers::{LogForm, LogFormView, OpenOpportunity},
+    opportunities,
     state::AppState,
     users,
     web::{FlashKind, FormErrors, Layout, flash},
@@ -31,21 +31,26 @@ use crate::{
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     #[serde(default)]
-    q: String,
+    pub q: String,
     #[serde(default)]
-    owner: String,
+    pub owner: String,
     #[serde(default)]
-    interest: String,
+    pub interest: String,
     #[serde(default)]
-    tag: String,
+    pub tag: String,
     #[serde(default)]
-    sort: String,
+    pub sort: String,
     #[serde(default)]
-    after: String,
+    pub after: String,
 }
 
 impl ListQuery {
-    fn filter(&self) -> ListFilter {
+    /// The filters and sort as a query string, without the page cursor.
+    pub fn query_string(&self) -> String {
+        self.with_after(None)
+    }
+
+    pub fn filter(&self) -> ListFilter {
         let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         ListFilter {
             search: text(&self.q),
@@ -90,6 +95,7 @@ pub struct ProspectListPage {
     pub tags: Vec<String>,
     pub sorts: &'static [Sort],
     pub states: &'static [InterestState],
+    pub cadences: Vec<crate::enrollments::handlers::CadenceChoice>,
 }
 
 impl ProspectListPage {
@@ -144,6 +150,7 @@ pub async fn index(
         tags,
         sorts: &Sort::ALL,
         states: &InterestState::ALL,
+        cadences: crate::enrollments::handlers::cadence_choices(&state.db).await?,
     })
 }
 
@@ -414,6 +421,15 @@ pub async fn update(
         }
         Err(other) => return Err(other),
     }
+    if valid.fields.do_not_contact && !current.do_not_contact {
+        let actor = crate::enrollments::db::Actor {
+            user_id: user.id,
+            prospect_id: id,
+            owner_id: locked.owner_id,
+            at: time::OffsetDateTime::now_utc(),
+        };
+        crate::enrollments::db::stop_everything(&mut tx, &actor, "Do not contact").await?;
+    }
     if current.do_not_contact != valid.fields.do_not_contact {
         db::insert_event(
             &mut *tx,
@@ -465,30 +481,15 @@ pub struct ProspectShowPage {
     pub timeline: Vec<TimelineEntry>,
     pub opportunities: Vec<opportunities::db::Opportunity>,
     pub owners: Vec<users::db::OwnerChoice>,
-    pub log: LogForm,
-    pub log_errors: FormErrors,
-    pub channels: &'static [Channel],
-    pub outcomes: &'static [Outcome],
-    pub open_stages: [Stage; 4],
+    pub logv: LogFormView,
     pub qualifying_fields: &'static [QualifyingField],
     pub timeline_limit: i64,
+    pub plan: crate::enrollments::handlers::PlanPanel,
 }
 
 impl ProspectShowPage {
-    fn open_opportunity(&self) -> Option<&opportunities::db::Opportunity> {
-        self.opportunities.iter().find(|o| o.stage.is_open())
-    }
-
     fn fact(&self, field: &QualifyingField) -> Option<&db::Fact> {
         self.facts.iter().find(|f| f.field == *field)
-    }
-
-    fn log_qualifying_value(&self, field: &QualifyingField) -> &str {
-        self.log.qualifying.get(*field)
-    }
-
-    fn qualifying_name(&self, field: &QualifyingField) -> &'static str {
-        QualifyingInput::form_name(*field)
     }
 }
 
@@ -512,7 +513,24 @@ pub async fn show_page(
     } else {
         Vec::new()
     };
-    let (log, log_errors) = log.unwrap_or_else(|| (LogForm::blank(&layout), FormErrors::default()));
+    let (form, errors) = log.unwrap_or_else(|| (LogForm::blank(&layout), FormErrors::default()));
+    let logv = LogFormView {
+        action: format!("/prospects/{id}/interactions"),
+        csrf_token: layout.csrf_token.clone(),
+        title: "Log an interaction",
+        submit_label: "Log interaction",
+        form,
+        errors,
+        open_opportunity: opportunities.iter().find(|o| o.stage.is_open()).map(|o| {
+            OpenOpportunity {
+                id: o.id,
+                name: o.name.clone(),
+                stage: o.stage,
+            }
+        }),
+        do_not_contact: prospect.do_not_contact,
+    };
+    let plan = crate::enrollments::handlers::PlanPanel::load(&state.db, scope, &prospect).await?;
     Ok(ProspectShowPage {
         layout,
         prospect,
@@ -520,13 +538,10 @@ pub async fn show_page(
         timeline,
         opportunities,
         owners,
-        log,
-        log_errors,
-        channels: Channel::ALL,
-        outcomes: Outcome::ALL,
-        open_stages: Stage::OPEN,
+        logv,
         qualifying_fields: &QualifyingField::ALL,
         timeline_limit: timeline::LIMIT,
+        plan,
     })
 }
 
@@ -579,6 +594,14 @@ pub async fn reassign(
                 .fetch_one(&mut *tx)
                 .await?;
         db::set_owner(&mut *tx, &scope, id, new_owner.id).await?;
+        // The new owner works the prospect's open touches from now on.
+        sqlx::query!(
+            "update touches set owner_id = $2 where prospect_id = $1 and status in ('pending', 'snoozed')",
+            id,
+            new_owner.id
+        )
+        .execute(&mut *tx)
+        .await?;
         db::insert_event(
             &mut *tx,
             db::NewEvent {

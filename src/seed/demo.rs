@@ -12,6 +12,7 @@ use time::{Date, Duration, OffsetDateTime};
 
 use crate::{
     auth::{Scope, password},
+    cadences::demo::create_demo_cadences,
     interactions::{
         Channel, Outcome,
         db::log_interaction,
@@ -25,7 +26,9 @@ use crate::{
         QualifyingInput,
         db::{NewEvent, ProspectFields, insert, insert_event},
     },
+    schedule,
     state::AppState,
+    touches::db::{self as touches_db, LockedTouch, working_hours},
     users::{Role, db as users_db},
 };
 
@@ -311,6 +314,7 @@ async fn write_workspace(conn: &mut PgConnection, hashes: &[String]) -> anyhow::
     let mut rng = StdRng::seed_from_u64(2008);
     let team_id = users_db::ensure_team(conn, TEAM).await?;
     let mut rep_ids = Vec::new();
+    let mut admin_id = None;
     for (user, hash) in USERS.iter().zip(hashes) {
         let id = users_db::insert_user(
             &mut *conn,
@@ -324,10 +328,15 @@ async fn write_workspace(conn: &mut PgConnection, hashes: &[String]) -> anyhow::
             },
         )
         .await?;
-        if user.role == Role::Rep {
-            rep_ids.push(id);
+        match user.role {
+            Role::Rep => rep_ids.push(id),
+            Role::Admin => admin_id = Some(id),
+            Role::Manager => {}
         }
     }
+    let admin_id = admin_id.context("the demo has an admin")?;
+    // Cadences first: the history below enrolls prospects as its decisions are logged.
+    create_demo_cadences(conn, admin_id).await?;
 
     let accounts = write_accounts(conn, &mut rng, &rep_ids).await?;
     let now = OffsetDateTime::now_utc();
@@ -390,7 +399,68 @@ async fn write_workspace(conn: &mut PgConnection, hashes: &[String]) -> anyhow::
         let story = pick_story(&mut rng);
         write_history(conn, &mut rng, prospect_id, owner_id, story, now, today).await?;
     }
+    spread_open_touches(conn, &mut rng, now).await?;
     Ok(())
+}
+
+/// History ends at different times for each prospect, which would leave most open touches
+/// long overdue. Spread them the way a working team's queue looks: a few overdue, a good
+/// handful today, the rest over the next two weeks, inside each owner's working hours.
+async fn spread_open_touches(
+    conn: &mut PgConnection,
+    rng: &mut StdRng,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let open = sqlx::query!(
+        "select id, owner_id from touches where status = 'pending' and kind = 'step' order by id"
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for touch in open {
+        let hours = working_hours(&mut *conn, touch.owner_id).await?;
+        let local_today = crate::web::format::local_date(
+            now,
+            &hours.time_zone.iana_name().unwrap_or("UTC").to_string(),
+        );
+        let offset: i64 = match rng.random_range(0..100) {
+            0..12 => -rng.random_range(1..4),
+            12..40 => 0,
+            _ => rng.random_range(1..14),
+        };
+        let mut day = local_today + Duration::days(offset);
+        while !schedule::is_business_day(day) {
+            day = day + Duration::days(if offset < 0 { -1 } else { 1 });
+        }
+        let minutes = rng.random_range(0..((hours.end - hours.start).whole_minutes().max(1)));
+        let at = schedule::local_instant(
+            day,
+            hours.start + Duration::minutes(minutes),
+            &hours.time_zone,
+        )
+        .unwrap_or(now);
+        sqlx::query!("update touches set due_at = $2 where id = $1", touch.id, at)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The prospect's open touch, locked, so the next interaction is logged from it as a rep
+/// working their queue would.
+async fn open_touch(
+    conn: &mut PgConnection,
+    prospect_id: i64,
+) -> anyhow::Result<Option<LockedTouch>> {
+    let id = sqlx::query_scalar!(
+        "select id from touches where prospect_id = $1 and status = 'pending' order by due_at, id limit 1",
+        prospect_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(match id {
+        Some(id) => touches_db::lock(conn, &Scope::everyone(), id).await?,
+        None => None,
+    })
 }
 
 fn ascii_lower(name: &str) -> String {
@@ -514,7 +584,10 @@ async fn write_history(
             at,
             "",
         );
-        log_interaction(conn, &scope, owner_id, prospect_id, &entry).await?;
+        {
+            let touch = open_touch(conn, prospect_id).await?;
+            log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref()).await?;
+        }
         at = step(rng, at);
     }
     let note = *NOTES.choose(rng).expect("notes");
@@ -539,7 +612,11 @@ async fn write_history(
                     at,
                     "Email bounced; the address looks outdated.",
                 );
-                log_interaction(conn, &scope, owner_id, prospect_id, &entry).await?;
+                {
+                    let touch = open_touch(conn, prospect_id).await?;
+                    log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref())
+                        .await?;
+                }
             }
         }
         Story::Future => {
@@ -553,7 +630,11 @@ async fn write_history(
                 at,
                 note,
             );
-            log_interaction(conn, &scope, owner_id, prospect_id, &entry).await?;
+            {
+                let touch = open_touch(conn, prospect_id).await?;
+                log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref())
+                    .await?;
+            }
         }
         Story::NoInterest => {
             let reason = NO_INTEREST_REASONS
@@ -572,7 +653,11 @@ async fn write_history(
                 at,
                 "",
             );
-            log_interaction(conn, &scope, owner_id, prospect_id, &entry).await?;
+            {
+                let touch = open_touch(conn, prospect_id).await?;
+                log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref())
+                    .await?;
+            }
         }
         Story::Current(_) | Story::Customer | Story::Lost { .. } => {
             let value_cents = Some(rng.random_range(50..900) * 10_000);
@@ -590,7 +675,11 @@ async fn write_history(
                 at,
                 note,
             );
-            log_interaction(conn, &scope, owner_id, prospect_id, &booked).await?;
+            {
+                let touch = open_touch(conn, prospect_id).await?;
+                log_interaction(conn, &scope, owner_id, prospect_id, &booked, touch.as_ref())
+                    .await?;
+            }
             let target = match story {
                 Story::Current(stage) => stage,
                 _ => *[Stage::Meeting, Stage::Proposal, Stage::Negotiation]
@@ -621,7 +710,11 @@ async fn write_history(
                     at,
                     NOTES.choose(rng).expect("notes"),
                 );
-                log_interaction(conn, &scope, owner_id, prospect_id, &entry).await?;
+                {
+                    let touch = open_touch(conn, prospect_id).await?;
+                    log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref())
+                        .await?;
+                }
             }
             if matches!(story, Story::Customer | Story::Lost { .. }) {
                 at = step(rng, at);

@@ -45,12 +45,16 @@ pub fn parse_datetime_local(raw: &str, tz: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(zoned.timestamp().as_second()).ok()
 }
 
+/// The calendar date of `ts` in the viewer's zone.
+pub fn local_date(ts: OffsetDateTime, tz: &str) -> Date {
+    let local = to_jiff(ts).to_zoned(zone(tz));
+    let month = time::Month::try_from(local.month() as u8).unwrap_or(time::Month::January);
+    Date::from_calendar_date(local.year().into(), month, local.day() as u8).unwrap_or(ts.date())
+}
+
 /// Today's date in the viewer's zone.
 pub fn today(tz: &str) -> Date {
-    let now = Timestamp::now().to_zoned(zone(tz));
-    let month = time::Month::try_from(now.month() as u8).unwrap_or(time::Month::January);
-    Date::from_calendar_date(now.year().into(), month, now.day() as u8)
-        .unwrap_or_else(|_| OffsetDateTime::now_utc().date())
+    local_date(OffsetDateTime::now_utc(), tz)
 }
 
 /// "$12,500" (or "$12,500.50" when there are cents).

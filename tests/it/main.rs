@@ -4,8 +4,10 @@
 mod accounts;
 mod admin;
 mod auth;
+mod cadences;
 mod cli;
 mod e2e;
 mod interactions;
 mod prospects;
+mod scheduler;
 mod support;

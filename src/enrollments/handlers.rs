@@ -1,0 +1,456 @@
+//! Enrollment actions on a prospect (enroll, pause, resume, exit, "no next step because…",
+//! data fixed) and enrolling every prospect of a filtered list at once.
+
+use axum::{
+    Form,
+    extract::{Path, State},
+    response::Redirect,
+};
+use serde::Deserialize;
+use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
+use time::OffsetDateTime;
+use tower_sessions::Session;
+
+use super::{
+    EnrollmentStatus,
+    db::{self, Actor},
+};
+use crate::{
+    auth::{CurrentUser, Scope},
+    cadences::{Purpose, db as cadences_db},
+    error::{AppError, Result},
+    prospects::{
+        self, InterestState,
+        db::{NewEvent, Prospect},
+        handlers::ListQuery,
+    },
+    state::AppState,
+    touches::queue::{self, OpenTouch},
+    web::{FlashKind, flash},
+};
+
+/// The live enrollment as the prospect page shows it.
+pub struct LiveView {
+    pub cadence_id: i64,
+    pub cadence_name: String,
+    pub purpose: Purpose,
+    pub status: EnrollmentStatus,
+    pub position: i32,
+    pub step_count: i64,
+}
+
+pub struct CadenceChoice {
+    pub id: i64,
+    pub name: String,
+    pub purpose: Purpose,
+    pub is_default: bool,
+}
+
+/// The prospect's plan: the live enrollment, the touches to do, and why there is no next
+/// step if there is none.
+pub struct PlanPanel {
+    pub live: Option<LiveView>,
+    pub open_touches: Vec<OpenTouch>,
+    pub cadences: Vec<CadenceChoice>,
+    pub no_next_step_reason: Option<String>,
+    pub data_flagged: bool,
+    pub is_open: bool,
+}
+
+impl PlanPanel {
+    pub async fn load(db: &sqlx::PgPool, scope: &Scope, prospect: &Prospect) -> Result<Self> {
+        let live = sqlx::query_as!(
+            LiveView,
+            r#"select e.cadence_id, c.name as cadence_name, c.purpose as "purpose: Purpose",
+                      e.status as "status: EnrollmentStatus", e.current_position as position,
+                      (select count(*) from cadence_steps s where s.version_id = e.version_id) as "step_count!"
+               from enrollments e join cadences c on c.id = e.cadence_id
+               where e.prospect_id = $1 and e.status in ('active', 'paused')"#,
+            prospect.id
+        )
+        .fetch_optional(db)
+        .await?;
+        let flags = sqlx::query!(
+            "select no_next_step_reason, data_flagged from prospects where id = $1",
+            prospect.id
+        )
+        .fetch_one(db)
+        .await?;
+        Ok(PlanPanel {
+            live,
+            open_touches: queue::open_for_prospect(db, scope, prospect.id).await?,
+            cadences: cadence_choices(db).await?,
+            no_next_step_reason: flags.no_next_step_reason,
+            data_flagged: flags.data_flagged,
+            is_open: matches!(
+                prospect.interest,
+                InterestState::New | InterestState::Current | InterestState::Future
+            ) && !prospect.do_not_contact,
+        })
+    }
+
+    /// No touch to do and no recorded reason: the process has dropped this prospect.
+    pub fn is_dead_end(&self) -> bool {
+        self.is_open && self.open_touches.is_empty() && self.no_next_step_reason.is_none()
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.live
+            .as_ref()
+            .is_some_and(|l| l.status == EnrollmentStatus::Paused)
+    }
+}
+
+pub async fn cadence_choices(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<CadenceChoice>> {
+    sqlx::query_as!(
+        CadenceChoice,
+        r#"select id, name, purpose as "purpose: Purpose", is_default from cadences
+           where not archived order by purpose, not is_default, lower(name)"#
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Locks the prospect and builds the actor for a change made now.
+async fn begin(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    user: &CurrentUser,
+    prospect_id: i64,
+) -> Result<(prospects::db::LockedProspect, Actor)> {
+    let prospect = prospects::db::lock(conn, scope, prospect_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let actor = Actor {
+        user_id: user.id,
+        prospect_id,
+        owner_id: prospect.owner_id,
+        at: OffsetDateTime::now_utc(),
+    };
+    Ok((prospect, actor))
+}
+
+fn back(prospect_id: i64) -> Redirect {
+    Redirect::to(&format!("/prospects/{prospect_id}#plan"))
+}
+
+#[derive(Deserialize)]
+pub struct EnrollForm {
+    #[serde(default)]
+    cadence_id: String,
+    /// Where to go afterwards (the dead-ends list sends people back to itself).
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn enroll(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    scope: Scope,
+    session: Session,
+    Path(prospect_id): Path<i64>,
+    Form(form): Form<EnrollForm>,
+) -> Result<Redirect> {
+    let mut tx = state.db.begin().await?;
+    let (prospect, actor) = begin(&mut tx, &scope, &user, prospect_id).await?;
+    let target = crate::auth::session::local_path(&form.next)
+        .map(Redirect::to)
+        .unwrap_or_else(|| back(prospect_id));
+    if prospect.do_not_contact {
+        flash(
+            &session,
+            FlashKind::Error,
+            "This prospect asked not to be contacted: they cannot be enrolled.",
+        )
+        .await?;
+        return Ok(target);
+    }
+    let cadence = match form.cadence_id.parse::<i64>() {
+        Ok(id) => cadences_db::latest_version(&mut *tx, id).await?,
+        // Without a choice: the default cadence that fits the prospect's interest.
+        Err(_) => {
+            let purpose = if prospect.interest == InterestState::Future {
+                Purpose::Nurture
+            } else {
+                Purpose::Pursue
+            };
+            cadences_db::default_for(&mut *tx, purpose).await?
+        }
+    };
+    let Some(cadence) = cadence else {
+        flash(
+            &session,
+            FlashKind::Error,
+            "Choose a cadence that is not archived.",
+        )
+        .await?;
+        return Ok(target);
+    };
+    let name = sqlx::query_scalar!(
+        "select name from cadences where id = $1",
+        cadence.cadence_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let enrolled = db::enroll(&mut tx, &actor, cadence, &format!("Moved to {name}")).await?;
+    tx.commit().await?;
+    let message = match enrolled {
+        Some(_) => format!("Enrolled in {name}. The first touch is on Today."),
+        None => format!("Already following {name}."),
+    };
+    flash(&session, FlashKind::Success, message).await?;
+    Ok(target)
+}
+
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+fn required_reason(raw: &str) -> Option<String> {
+    let reason = raw.trim();
+    (!reason.is_empty() && reason.chars().count() <= 500).then(|| reason.to_string())
+}
+
+pub async fn pause(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    scope: Scope,
+    session: Session,
+    Path(prospect_id): Path<i64>,
+    Form(form): Form<ReasonForm>,
+) -> Result<Redirect> {
+    let Some(reason) = required_reason(&form.reason) else {
+        flash(
+            &session,
+            FlashKind::Error,
+            "Say why the cadence is paused (at most 500 characters).",
+        )
+        .await?;
+        return Ok(back(prospect_id));
+    };
+    let mut tx = state.db.begin().await?;
+    let (_, actor) = begin(&mut tx, &scope, &user, prospect_id).await?;
+    if let Some(live) = db::lock_live(&mut tx, prospect_id).await? {
+        db::pause(&mut tx, &actor, &live, &reason).await?;
+    }
+    tx.commit().await?;
+    flash(
+        &session,
+        FlashKind::Success,
+        "Cadence paused; its open touch is off Today until you resume.",
+    )
+    .await?;
+    Ok(back(prospect_id))
+}
+
+pub async fn resume(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    scope: Scope,
+    session: Session,
+    Path(prospect_id): Path<i64>,
+) -> Result<Redirect> {
+    let mut tx = state.db.begin().await?;
+    let (_, actor) = begin(&mut tx, &scope, &user, prospect_id).await?;
+    if let Some(live) = db::lock_live(&mut tx, prospect_id).await? {
+        db::resume(&mut tx, &actor, &live).await?;
+    }
+    tx.commit().await?;
+    flash(&session, FlashKind::Success, "Cadence resumed.").await?;
+    Ok(back(prospect_id))
+}
+
+pub async fn exit(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    scope: Scope,
+    session: Session,
+    Path(prospect_id): Path<i64>,
+    Form(form): Form<ReasonForm>,
+) -> Result<Redirect> {
+    let Some(reason) = required_reason(&form.reason) else {
+        flash(
+            &session,
+            FlashKind::Error,
+            "Say why the prospect leaves the cadence (at most 500 characters).",
+        )
+        .await?;
+        return Ok(back(prospect_id));
+    };
+    let mut tx = state.db.begin().await?;
+    let (_, actor) = begin(&mut tx, &scope, &user, prospect_id).await?;
+    if let Some(live) = db::lock_live(&mut tx, prospect_id).await? {
+        db::exit(&mut tx, &actor, &live, &reason).await?;
+    }
+    tx.commit().await?;
+    flash(&session, FlashKind::Success, "Left the cadence.").await?;
+    Ok(back(prospect_id))
+}
+
+/// Records why an open prospect has no next step, so it is a decision and not a dead end.
+pub async fn no_next_step(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    scope: Scope,
+    session: Session,
+    Path(prospect_id): Path<i64>,
+    Form(form): Form<ReasonForm>,
+) -> Result<Redirect> {
+    let Some(reason) = required_reason(&form.reason) else {
+        flash(
+            &session,
+            FlashKind::Error,
+            "Write the reason there is no next step (at most 500 characters).",
+        )
+        .await?;
+        return Ok(back(prospect_id));
+    };
+    let mut tx = state.db.begin().await?;
+    let (_, actor) = begin(&mut tx, &scope, &user, prospect_id).await?;
+    sqlx::query!(
+        "update prospects set no_next_step_reason = $2, updated_at = now() where id = $1",
+        prospect_id,
+        reason
+    )
+    .execute(&mut *tx)
+    .await?;
+    prospects::db::insert_event(
+        &mut *tx,
+        NewEvent {
+            note: Some(&reason),
+            occurred_at: Some(actor.at),
+            ..NewEvent::new(prospect_id, user.id, "no_next_step")
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    flash(
+        &session,
+        FlashKind::Success,
+        "Recorded: no next step, and why.",
+    )
+    .await?;
+    Ok(back(prospect_id))
+}
+
+/// The contact details were fixed: clear the flag and resume the paused cadence.
+pub async fn data_fixed(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    scope: Scope,
+    session: Session,
+    Path(prospect_id): Path<i64>,
+) -> Result<Redirect> {
+    let mut tx = state.db.begin().await?;
+    let (_, actor) = begin(&mut tx, &scope, &user, prospect_id).await?;
+    sqlx::query!(
+        "update prospects set data_flagged = false where id = $1",
+        prospect_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    if let Some(live) = db::lock_live(&mut tx, prospect_id).await? {
+        db::resume(&mut tx, &actor, &live).await?;
+    }
+    tx.commit().await?;
+    flash(
+        &session,
+        FlashKind::Success,
+        "Data marked as fixed; the cadence goes on.",
+    )
+    .await?;
+    Ok(back(prospect_id))
+}
+
+/// How many prospects one bulk action may enroll.
+pub const BULK_LIMIT: i64 = 10_000;
+
+#[derive(Deserialize)]
+pub struct BulkEnrollForm {
+    #[serde(default)]
+    cadence_id: String,
+    #[serde(flatten)]
+    list: ListQuery,
+}
+
+/// Enrolls every prospect of a filtered list (in scope, contactable, open, not already on a
+/// cadence). The enrollments are written here in one statement; the scheduler, woken by a
+/// notification, schedules their first touches in batches.
+pub async fn bulk_enroll(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    scope: Scope,
+    session: Session,
+    Form(form): Form<BulkEnrollForm>,
+) -> Result<Redirect> {
+    let list_url = format!("/prospects?{}", form.list.query_string());
+    let Some(cadence) = (match form.cadence_id.parse::<i64>() {
+        Ok(id) => cadences_db::latest_version(&state.db, id).await?,
+        Err(_) => None,
+    }) else {
+        flash(
+            &session,
+            FlashKind::Error,
+            "Choose a cadence to enroll the list in.",
+        )
+        .await?;
+        return Ok(Redirect::to(&list_url));
+    };
+    let filter = form.list.filter();
+    let mut tx = state.db.begin().await?;
+    let mut q = QueryBuilder::<Postgres>::new(
+        "with chosen as (
+             select p.id from prospects p left join accounts a on a.id = p.account_id
+             where not p.do_not_contact and p.interest in ('new', 'current', 'future')
+               and not exists (select 1 from enrollments e where e.prospect_id = p.id
+                               and e.status in ('active', 'paused'))",
+    );
+    prospects::db::push_filter(&mut q, &scope, &filter);
+    q.push(" order by p.id limit ").push_bind(BULK_LIMIT);
+    q.push(
+        "), enrolled as (
+             insert into enrollments (prospect_id, cadence_id, version_id, enrolled_by)
+             select id, ",
+    )
+    .push_bind(cadence.cadence_id)
+    .push(", ")
+    .push_bind(cadence.version_id)
+    .push(", ")
+    .push_bind(user.id)
+    .push(
+        " from chosen
+             on conflict (prospect_id) where status in ('active', 'paused') do nothing
+             returning id, prospect_id
+         ), noted as (
+             insert into prospect_events (prospect_id, actor_id, kind, note, enrollment_id)
+             select prospect_id, ",
+    )
+    .push_bind(user.id)
+    .push(", 'enrolled', (select name from cadences where id = ")
+    .push_bind(cadence.cadence_id)
+    .push(
+        "), id from enrolled returning prospect_id
+         ), cleared as (
+             update prospects set no_next_step_reason = null
+             where id in (select prospect_id from enrolled) and no_next_step_reason is not null
+         )
+         select count(*) from enrolled",
+    );
+    let enrolled: i64 = q.build_query_scalar().fetch_one(&mut *tx).await?;
+    sqlx::query!("select pg_notify('prospector_scheduler', 'enrollments')")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let message = if enrolled == 0 {
+        "No prospect of this list could be enrolled: each is already on a cadence, closed or not to be contacted.".to_string()
+    } else {
+        format!(
+            "{enrolled} prospect{} enrolled. Their first touches appear on Today within a moment; prospects already on a cadence were left as they are.",
+            if enrolled == 1 { "" } else { "s" }
+        )
+    };
+    flash(&session, FlashKind::Success, message).await?;
+    Ok(Redirect::to(&list_url))
+}

@@ -1,0 +1,228 @@
+//! Scheduling and working touches. Inserts are idempotent (unique keys, `on conflict do
+//! nothing`), so a request and any number of schedulers can race on the same work.
+
+use sqlx::{PgConnection, PgExecutor};
+use time::{Date, OffsetDateTime};
+
+use super::{TouchKind, TouchStatus};
+use crate::{
+    auth::Scope,
+    cadences::db::Step,
+    interactions::Channel,
+    schedule::{self, Window, WorkingHours},
+};
+
+/// The owner's working hours, for placing touches in their day.
+pub async fn working_hours(db: impl PgExecutor<'_>, owner_id: i64) -> sqlx::Result<WorkingHours> {
+    let row = sqlx::query!(
+        "select time_zone, work_day_start, work_day_end from users where id = $1",
+        owner_id
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(
+        WorkingHours::new(&row.time_zone, row.work_day_start, row.work_day_end)
+            .or_else(|_| WorkingHours::new("UTC", row.work_day_start, row.work_day_end))
+            .unwrap_or_else(|_| {
+                WorkingHours::new("UTC", time::macros::time!(9:00), time::macros::time!(17:30))
+                    .expect("valid default hours")
+            }),
+    )
+}
+
+/// When a step falls due after the previous touch was done at `after`.
+pub fn step_due_at(step: &Step, after: OffsetDateTime, hours: &WorkingHours) -> OffsetDateTime {
+    let window = match (step.window_start, step.window_end) {
+        (Some(start), Some(end)) => Some(Window { start, end }),
+        _ => None,
+    };
+    schedule::due_at(
+        after,
+        step.delay_business_days.max(0) as u16,
+        hours,
+        window.as_ref(),
+    )
+}
+
+/// Schedules an enrollment's step; does nothing if it is already scheduled.
+pub async fn schedule_step(
+    conn: &mut PgConnection,
+    enrollment_id: i64,
+    prospect_id: i64,
+    owner_id: i64,
+    step: &Step,
+    after: OffsetDateTime,
+) -> sqlx::Result<Option<i64>> {
+    let hours = working_hours(&mut *conn, owner_id).await?;
+    let due_at = step_due_at(step, after, &hours);
+    sqlx::query_scalar!(
+        r#"insert into touches (prospect_id, owner_id, kind, enrollment_id, step_id, channel, due_at)
+           values ($1, $2, 'step', $3, $4, $5, $6)
+           on conflict (enrollment_id, step_id) where kind = 'step' do nothing
+           returning id"#,
+        prospect_id,
+        owner_id,
+        enrollment_id,
+        step.id,
+        step.channel as Channel,
+        due_at
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// A re-engage touch at the start of the owner's working day on `on`. It replaces any earlier open re-engage touch: the latest decision's date wins.
+pub async fn schedule_re_engage(
+    conn: &mut PgConnection,
+    prospect_id: i64,
+    owner_id: i64,
+    on: Date,
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<i64>> {
+    let hours = working_hours(&mut *conn, owner_id).await?;
+    let due_at = schedule::local_instant(on, hours.start, &hours.time_zone).unwrap_or(now);
+    sqlx::query!(
+        r#"update touches set status = 'skipped', skip_reason = 'Replaced by a later re-engage date',
+                  completed_at = $3
+           where prospect_id = $1 and kind = 're_engage' and status in ('pending', 'snoozed')
+             and due_at <> $2"#,
+        prospect_id,
+        due_at,
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query_scalar!(
+        r#"insert into touches (prospect_id, owner_id, kind, channel, due_at)
+           values ($1, $2, 're_engage', 'call', $3)
+           on conflict (prospect_id, due_at) where kind = 're_engage' do nothing
+           returning id"#,
+        prospect_id,
+        owner_id,
+        due_at
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+/// Closes every open touch of an enrollment (or, with `None`, of the prospect).
+pub async fn cancel_open(
+    conn: &mut PgConnection,
+    prospect_id: i64,
+    enrollment_id: Option<i64>,
+    reason: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        r#"update touches set status = 'skipped', skip_reason = $3, completed_at = $4, snoozed_until = null
+           where prospect_id = $1 and status in ('pending', 'snoozed')
+             and ($2::bigint is null or enrollment_id = $2)"#,
+        prospect_id,
+        enrollment_id,
+        reason,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+#[derive(Debug, Clone)]
+pub struct LockedTouch {
+    pub id: i64,
+    pub prospect_id: i64,
+    pub owner_id: i64,
+    pub kind: TouchKind,
+    pub enrollment_id: Option<i64>,
+    pub step_id: Option<i64>,
+    pub channel: Channel,
+    pub status: TouchStatus,
+}
+
+impl LockedTouch {
+    pub fn is_open(&self) -> bool {
+        matches!(self.status, TouchStatus::Pending | TouchStatus::Snoozed)
+    }
+}
+
+/// Locks an open-or-closed touch whose prospect is in scope.
+pub async fn lock(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    id: i64,
+) -> sqlx::Result<Option<LockedTouch>> {
+    sqlx::query_as!(
+        LockedTouch,
+        r#"select t.id, t.prospect_id, t.owner_id, t.kind as "kind: TouchKind", t.enrollment_id,
+                  t.step_id, t.channel as "channel: Channel", t.status as "status: TouchStatus"
+           from touches t join prospects p on p.id = t.prospect_id
+           where t.id = $1 and ($2::bigint[] is null or p.owner_id = any($2))
+           for update of t"#,
+        id,
+        scope.owner_ids() as Option<&[i64]>
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn mark_done(
+    conn: &mut PgConnection,
+    touch_id: i64,
+    interaction_id: i64,
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"update touches set status = 'done', interaction_id = $2, completed_at = $3, snoozed_until = null
+           where id = $1"#,
+        touch_id,
+        interaction_id,
+        at
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_skipped(
+    conn: &mut PgConnection,
+    touch_id: i64,
+    reason: &str,
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"update touches set status = 'skipped', skip_reason = $2, completed_at = $3, snoozed_until = null
+           where id = $1"#,
+        touch_id,
+        reason,
+        at
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_snoozed(
+    conn: &mut PgConnection,
+    touch_id: i64,
+    until: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update touches set status = 'snoozed', snoozed_until = $2 where id = $1",
+        touch_id,
+        until
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether the prospect has a touch still to do.
+pub async fn has_open(db: impl PgExecutor<'_>, prospect_id: i64) -> sqlx::Result<bool> {
+    Ok(sqlx::query_scalar!(
+        r#"select exists (select 1 from touches where prospect_id = $1
+                          and status in ('pending', 'snoozed')) as "open!""#,
+        prospect_id
+    )
+    .fetch_one(db)
+    .await?)
+}

@@ -1,0 +1,506 @@
+//! Today (the rep's queue), work mode (one touch after another, by keyboard), the touch
+//! actions (complete by logging an interaction, skip, snooze) and the dead-ends list.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use time::{Date, Duration, OffsetDateTime};
+use tower_sessions::Session;
+
+use super::{
+    TouchKind,
+    db::{self as touches_db},
+    queue::{self, DeadEnd, QueuedTouch},
+};
+use crate::{
+    auth::{CurrentUser, Scope},
+    enrollments::db::{self as enrollments_db, Actor},
+    error::{AppError, Result},
+    interactions::{
+        self,
+        handlers::{LogForm, LogFormView, OpenOpportunity},
+    },
+    opportunities,
+    prospects::db::{self as prospects_db, NewEvent},
+    schedule,
+    state::AppState,
+    users,
+    web::{FlashKind, FormErrors, Layout, flash, format},
+};
+
+/// Today's queue is shown for one rep: the viewer, or a rep in a manager's scope.
+#[derive(Deserialize, Default)]
+pub struct RepQuery {
+    #[serde(default)]
+    rep: String,
+    #[serde(default)]
+    touch: String,
+}
+
+async fn whose_queue(
+    state: &AppState,
+    user: &CurrentUser,
+    scope: &Scope,
+    rep: &str,
+) -> Result<(i64, String, Vec<users::db::OwnerChoice>)> {
+    let reps = if user.manages() {
+        users::db::owner_choices(&state.db, scope.owner_ids()).await?
+    } else {
+        Vec::new()
+    };
+    match rep.parse::<i64>() {
+        Ok(id) if id != user.id => {
+            let rep = reps.iter().find(|r| r.id == id).ok_or(AppError::NotFound)?;
+            Ok((rep.id, rep.name.clone(), reps))
+        }
+        _ => Ok((user.id, user.name.clone(), reps)),
+    }
+}
+
+/// Midnight at the start of `date` in `tz`, in UTC.
+fn local_midnight(date: Date, tz: &str) -> OffsetDateTime {
+    let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
+    schedule::local_instant(date, time::Time::MIDNIGHT, &zone)
+        .unwrap_or_else(|| date.midnight().assume_utc())
+}
+
+pub struct DayGroup {
+    pub title: String,
+    pub css: &'static str,
+    pub touches: Vec<QueuedTouch>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "touches/today.html")]
+pub struct TodayPage {
+    pub layout: Layout,
+    /// Messages fold away in the list; work mode shows them open.
+    pub expand_message: bool,
+    pub rep_id: i64,
+    pub rep_name: String,
+    pub is_own: bool,
+    pub reps: Vec<users::db::OwnerChoice>,
+    pub groups: Vec<DayGroup>,
+    pub due_now: usize,
+}
+
+pub async fn today(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    scope: Scope,
+    Query(query): Query<RepQuery>,
+) -> Result<TodayPage> {
+    let (rep_id, rep_name, reps) = whose_queue(&state, &user, &scope, &query.rep).await?;
+    let tz = layout.time_zone().to_string();
+    let today = format::today(&tz);
+    let start_of_today = local_midnight(today, &tz);
+    let horizon = local_midnight(today + Duration::days(queue::HORIZON_DAYS + 1), &tz);
+    let touches = queue::due_for_owner(&state.db, rep_id, horizon, queue::QUEUE_LIMIT).await?;
+
+    let mut groups: Vec<DayGroup> = Vec::new();
+    for touch in touches {
+        let (key, css) = if touch.due_at < start_of_today {
+            ("Overdue".to_string(), "overdue")
+        } else {
+            let day = format::local_date(touch.due_at, &tz);
+            match (day - today).whole_days() {
+                0 => ("Due today".to_string(), "today"),
+                1 => (format!("Tomorrow, {}", format::date(day)), "upcoming"),
+                _ => (
+                    format!("{} {}", day.weekday(), format::date(day)),
+                    "upcoming",
+                ),
+            }
+        };
+        match groups.last_mut() {
+            Some(group) if group.title == key => group.touches.push(touch),
+            _ => groups.push(DayGroup {
+                title: key,
+                css,
+                touches: vec![touch],
+            }),
+        }
+    }
+    let due_now = groups
+        .iter()
+        .filter(|g| g.css != "upcoming")
+        .map(|g| g.touches.len())
+        .sum();
+    Ok(TodayPage {
+        expand_message: false,
+        is_own: rep_id == user.id,
+        layout,
+        rep_id,
+        rep_name,
+        reps,
+        groups,
+        due_now,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "touches/work.html")]
+pub struct WorkPage {
+    pub layout: Layout,
+    pub card: Option<WorkCard>,
+    pub remaining: usize,
+}
+
+/// The touch in hand: what to do, the message, and the forms to finish it.
+#[derive(Template, WebTemplate)]
+#[template(path = "touches/_work_card.html")]
+pub struct WorkCard {
+    pub touch: QueuedTouch,
+    pub expand_message: bool,
+    pub logv: LogFormView,
+    pub csrf_token: String,
+    pub skip_errors: FormErrors,
+    pub skip_reason: String,
+    pub snooze_until: String,
+    pub tomorrow: String,
+    pub remaining: usize,
+    pub tz: String,
+}
+
+impl WorkCard {
+    fn due(&self) -> String {
+        format::datetime(self.touch.due_at, &self.tz)
+    }
+}
+
+/// The touches due by the end of today, in the order work mode takes them.
+async fn due_today(state: &AppState, user: &CurrentUser) -> Result<Vec<QueuedTouch>> {
+    let tz = &user.time_zone;
+    let end_of_today = local_midnight(format::today(tz) + Duration::days(1), tz);
+    Ok(queue::due_for_owner(&state.db, user.id, end_of_today, queue::QUEUE_LIMIT).await?)
+}
+
+async fn work_card(
+    state: &AppState,
+    layout: &Layout,
+    scope: &Scope,
+    touch: QueuedTouch,
+    remaining: usize,
+    log: Option<(LogForm, FormErrors)>,
+) -> Result<WorkCard> {
+    let tz = layout.time_zone().to_string();
+    let open = opportunities::db::for_prospect(&state.db, scope, touch.prospect_id)
+        .await?
+        .into_iter()
+        .find(|o| o.stage.is_open())
+        .map(|o| OpenOpportunity {
+            id: o.id,
+            name: o.name,
+            stage: o.stage,
+        });
+    let (form, errors) = log.unwrap_or_else(|| {
+        let mut form = LogForm::blank(layout);
+        form.channel = touch.channel.as_str().to_string();
+        (form, FormErrors::default())
+    });
+    let tomorrow = format::today(&tz) + Duration::days(1);
+    Ok(WorkCard {
+        expand_message: true,
+        logv: LogFormView {
+            action: format!("/touches/{}/complete", touch.id),
+            csrf_token: layout.csrf_token.clone(),
+            title: "Log the outcome",
+            submit_label: "Log and next",
+            form,
+            errors,
+            open_opportunity: open,
+            do_not_contact: false,
+        },
+        csrf_token: layout.csrf_token.clone(),
+        skip_errors: FormErrors::default(),
+        skip_reason: String::new(),
+        snooze_until: tomorrow.to_string(),
+        tomorrow: tomorrow.to_string(),
+        remaining,
+        tz,
+        touch,
+    })
+}
+
+pub async fn work(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    scope: Scope,
+    Query(query): Query<RepQuery>,
+) -> Result<WorkPage> {
+    let due = due_today(&state, &user).await?;
+    let chosen = match query.touch.parse::<i64>() {
+        Ok(id) => queue::get(&state.db, &scope, id).await?,
+        Err(_) => due.first().cloned(),
+    };
+    let remaining = due.len();
+    let card = match chosen {
+        Some(touch) => Some(work_card(&state, &layout, &scope, touch, remaining, None).await?),
+        None => None,
+    };
+    Ok(WorkPage {
+        layout,
+        card,
+        remaining,
+    })
+}
+
+/// After finishing a touch: the next one. A work-mode script asks for just the card
+/// (`X-Work-Mode: card`) and swaps it in; without script the browser follows a redirect.
+async fn next_step(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    scope: &Scope,
+    headers: &HeaderMap,
+) -> Result<Response> {
+    if headers.get("x-work-mode").is_none() {
+        return Ok(Redirect::to("/today/work").into_response());
+    }
+    let due = due_today(state, user).await?;
+    let remaining = due.len();
+    Ok(match due.into_iter().next() {
+        Some(touch) => work_card(state, &layout, scope, touch, remaining, None)
+            .await?
+            .into_response(),
+        None => WorkDone {}.into_response(),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "touches/_work_done.html")]
+pub struct WorkDone {}
+
+/// Completing a touch is logging an interaction from it, with the decision asked as
+/// everywhere; a cadence step then schedules the next step.
+#[allow(clippy::too_many_arguments)]
+pub async fn complete(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    scope: Scope,
+    session: Session,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<LogForm>,
+) -> Result<Response> {
+    let valid = match form.validate(&user.time_zone, OffsetDateTime::now_utc()) {
+        Ok(valid) => valid,
+        Err(errors) => {
+            let touch = queue::get(&state.db, &scope, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let remaining = due_today(&state, &user).await?.len();
+            let card = work_card(
+                &state,
+                &layout,
+                &scope,
+                touch,
+                remaining,
+                Some((form, errors)),
+            )
+            .await?;
+            let body = if headers.get("x-work-mode").is_some() {
+                card.into_response()
+            } else {
+                WorkPage {
+                    layout,
+                    card: Some(card),
+                    remaining,
+                }
+                .into_response()
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let touch = touches_db::lock(&mut tx, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !touch.is_open() {
+        tx.rollback().await?;
+        flash(&session, FlashKind::Info, "That touch was already done.").await?;
+        return next_step(&state, layout, &user, &scope, &headers).await;
+    }
+    interactions::db::log_interaction(
+        &mut tx,
+        &scope,
+        user.id,
+        touch.prospect_id,
+        &valid,
+        Some(&touch),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    if headers.get("x-work-mode").is_none() {
+        flash(
+            &session,
+            FlashKind::Success,
+            format!("{} logged.", valid.channel.label()),
+        )
+        .await?;
+    }
+    next_step(&state, layout, &user, &scope, &headers).await
+}
+
+#[derive(Deserialize)]
+pub struct SkipForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Skipping a step moves the cadence on; the reason goes on the timeline.
+pub async fn skip(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    scope: Scope,
+    session: Session,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<SkipForm>,
+) -> Result<Response> {
+    let reason = form.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        flash(
+            &session,
+            FlashKind::Error,
+            "Say why the touch is skipped (at most 500 characters).",
+        )
+        .await?;
+        return Ok(Redirect::to(&format!("/today/work?touch={id}")).into_response());
+    }
+    let mut tx = state.db.begin().await?;
+    let touch = touches_db::lock(&mut tx, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if touch.is_open() {
+        let actor = Actor {
+            user_id: user.id,
+            prospect_id: touch.prospect_id,
+            owner_id: touch.owner_id,
+            at: OffsetDateTime::now_utc(),
+        };
+        touches_db::mark_skipped(&mut tx, touch.id, reason, actor.at).await?;
+        prospects_db::insert_event(
+            &mut *tx,
+            NewEvent {
+                note: Some(reason),
+                touch_id: Some(touch.id),
+                ..NewEvent::new(touch.prospect_id, user.id, "touch_skipped")
+            },
+        )
+        .await?;
+        if let (TouchKind::Step, Some(enrollment_id)) = (touch.kind, touch.enrollment_id) {
+            enrollments_db::advance(&mut tx, &actor, enrollment_id).await?;
+        }
+    }
+    tx.commit().await?;
+    if headers.get("x-work-mode").is_none() {
+        flash(&session, FlashKind::Info, "Touch skipped.").await?;
+    }
+    next_step(&state, layout, &user, &scope, &headers).await
+}
+
+#[derive(Deserialize)]
+pub struct SnoozeForm {
+    #[serde(default)]
+    until: String,
+}
+
+/// Snoozing moves a touch off the queue until the start of the owner's day on a date.
+pub async fn snooze(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    scope: Scope,
+    session: Session,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<SnoozeForm>,
+) -> Result<Response> {
+    let mut errors = FormErrors::default();
+    let until = errors.optional_date("until", &form.until);
+    let today = format::today(&user.time_zone);
+    let Some(until) = until.filter(|d| *d > today) else {
+        flash(&session, FlashKind::Error, "Snooze to a date after today.").await?;
+        return Ok(Redirect::to(&format!("/today/work?touch={id}")).into_response());
+    };
+    let mut tx = state.db.begin().await?;
+    let touch = touches_db::lock(&mut tx, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if touch.is_open() {
+        let hours = touches_db::working_hours(&mut *tx, touch.owner_id).await?;
+        let at = schedule::local_instant(until, hours.start, &hours.time_zone)
+            .unwrap_or_else(|| until.midnight().assume_utc());
+        touches_db::mark_snoozed(&mut tx, touch.id, at).await?;
+        let note = format!("Until {}", format::date(until));
+        prospects_db::insert_event(
+            &mut *tx,
+            NewEvent {
+                note: Some(&note),
+                touch_id: Some(touch.id),
+                ..NewEvent::new(touch.prospect_id, user.id, "touch_snoozed")
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    if headers.get("x-work-mode").is_none() {
+        flash(
+            &session,
+            FlashKind::Info,
+            format!("Snoozed until {}.", format::date(until)),
+        )
+        .await?;
+    }
+    next_step(&state, layout, &user, &scope, &headers).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "touches/dead_ends.html")]
+pub struct DeadEndsPage {
+    pub layout: Layout,
+    pub rows: Vec<DeadEnd>,
+    pub owners: Vec<users::db::OwnerChoice>,
+    pub owner: String,
+    pub limit: i64,
+}
+
+#[derive(Deserialize, Default)]
+pub struct DeadEndQuery {
+    #[serde(default)]
+    owner: String,
+}
+
+pub async fn dead_ends(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    scope: Scope,
+    Query(query): Query<DeadEndQuery>,
+) -> Result<DeadEndsPage> {
+    let owners = if user.manages() {
+        users::db::owner_choices(&state.db, scope.owner_ids()).await?
+    } else {
+        Vec::new()
+    };
+    let rows = queue::dead_ends(&state.db, &scope, query.owner.parse().ok()).await?;
+    Ok(DeadEndsPage {
+        layout,
+        rows,
+        owners,
+        owner: query.owner,
+        limit: queue::DEAD_END_LIMIT,
+    })
+}
