@@ -142,7 +142,12 @@ impl CadenceForm {
                     continue;
                 }
                 "step_remove" => {
-                    removed.extend(value.parse::<usize>().ok());
+                    if let Ok(index) = value.parse::<usize>()
+                        && index < MAX_ROWS
+                        && !removed.contains(&index)
+                    {
+                        removed.push(index);
+                    }
                     continue;
                 }
                 "step_order" => 0,
@@ -231,12 +236,11 @@ impl CadenceForm {
                 continue;
             }
             let (order, step, row_errors) = validate_row(row);
-            if let (Some(step), true) = (step, row_errors.is_empty()) {
+            if let Some(step) = step {
                 steps.push((order.unwrap_or(i32::MAX), index, step));
             }
             errors.rows.push(row_errors);
         }
-        let valid_rows = steps.len();
         let typed_rows = self
             .rows
             .iter()
@@ -253,7 +257,7 @@ impl CadenceForm {
                 .add("steps", format!("Use at most {MAX_STEPS} steps."));
         }
 
-        if !errors.is_empty() || valid_rows != typed_rows {
+        if !errors.is_empty() {
             return Err(errors);
         }
         // A stable sort: rows with the same (or no) order keep the order they were typed in.

@@ -50,10 +50,7 @@ pub fn span_about(business_days: i64) -> Option<String> {
     match business_days {
         ..=9 => None,
         10..=59 => Some(format!("about {} weeks", (business_days + 2) / 5)),
-        _ => Some(format!(
-            "about {} months",
-            (business_days * 12 + 130) / 260
-        )),
+        _ => Some(format!("about {} months", (business_days * 12 + 130) / 260)),
     }
 }
 

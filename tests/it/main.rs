@@ -11,3 +11,4 @@ mod interactions;
 mod prospects;
 mod scheduler;
 mod support;
+mod touches;
