@@ -22,7 +22,7 @@
     }
   });
 
-  // (c) Keyboard shortcuts: "/" focuses search, "n" follows a[data-shortcut="n"].
+  // (c) Keyboard shortcuts: "/" focuses search; a letter follows a[data-shortcut=letter].
   function isTyping(el) {
     if (!el || !(el instanceof Element)) return false;
     if (el.isContentEditable) return true;
@@ -39,9 +39,9 @@
         search.focus();
         search.select();
       }
-    } else if (event.key === "n" || event.key === "N") {
-      if (event.shiftKey) return;
-      var link = document.querySelector('a[data-shortcut="n"]');
+    } else if (/^[a-z]$/.test(event.key)) {
+      // Single-letter shortcuts follow the link that declares them: n (new), w (work mode).
+      var link = document.querySelector('a[data-shortcut="' + event.key + '"]');
       if (link && link.href) {
         event.preventDefault();
         window.location.assign(link.href);

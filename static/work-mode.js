@@ -21,6 +21,15 @@
     if (radio) { radio.checked = true; radio.dispatchEvent(new Event("change", { bubbles: true })); radio.focus(); }
   }
 
+  // Digits pick the outcome in the order the list shows them (1 = the first outcome).
+  function chooseOutcome(n) {
+    var select = root.querySelector("form#log select[name=outcome]");
+    if (select && n < select.options.length) {
+      select.selectedIndex = n;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  }
+
   // Posts a form with fetch and swaps in the card the server sends back: the next touch,
   // the same one with its errors, or "all done".
   function submitInPlace(form) {
@@ -40,7 +49,7 @@
       var card = root.querySelector("[data-touch-id]");
       if (card) {
         history.replaceState(null, "", "/today/work?touch=" + card.getAttribute("data-touch-id"));
-        if (!focusFirst(".has-error select, .has-error input, .has-error textarea")) focusFirst("select[name=outcome]");
+        if (!focusFirst(".has-error select, .has-error input, .has-error textarea")) focusCard();
       } else {
         history.replaceState(null, "", "/today/work");
       }
@@ -69,6 +78,8 @@
     var handled = true;
     switch (event.key) {
       case "o": focusFirst("select[name=outcome]"); break;
+      case "1": case "2": case "3": case "4": case "5": case "6": case "7": case "8":
+        chooseOutcome(Number(event.key)); break;
       case "c": choose("decision-current"); break;
       case "f": choose("decision-future"); break;
       case "x": choose("decision-none"); break;
@@ -81,5 +92,11 @@
     if (handled) event.preventDefault();
   });
 
-  focusFirst("select[name=outcome]");
+  // The card, not a field, has the focus: single keys are shortcuts until a field is entered.
+  function focusCard() {
+    var card = root.querySelector("[data-touch-id]");
+    if (card) { card.setAttribute("tabindex", "-1"); card.focus(); }
+  }
+
+  focusCard();
 })();

@@ -305,13 +305,13 @@ async fn ensure_purpose(
     purpose: Purpose,
     why: &str,
 ) -> sqlx::Result<()> {
-    if let Some(live) = lock_live(conn, actor.prospect_id).await? {
-        if live.purpose == purpose {
-            if live.status == EnrollmentStatus::Paused {
-                resume(conn, actor, &live).await?;
-            }
-            return Ok(());
+    if let Some(live) = lock_live(conn, actor.prospect_id).await?
+        && live.purpose == purpose
+    {
+        if live.status == EnrollmentStatus::Paused {
+            resume(conn, actor, &live).await?;
         }
+        return Ok(());
     }
     if let Some(cadence) = cadences_db::default_for(&mut *conn, purpose).await? {
         enroll(conn, actor, cadence, why).await?;

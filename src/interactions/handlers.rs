@@ -74,6 +74,15 @@ pub struct LogFormView {
 }
 
 impl LogFormView {
+    /// A fresh form for a prospect: the stage starts where the open opportunity stands, so
+    /// logging current interest never moves it backwards by accident.
+    pub fn blank_stage_follows(mut form: LogForm, open: Option<&OpenOpportunity>) -> LogForm {
+        if let Some(open) = open {
+            form.stage = open.stage.as_str().to_string();
+        }
+        form
+    }
+
     pub fn channels(&self) -> &'static [Channel] {
         Channel::ALL
     }

@@ -513,7 +513,20 @@ pub async fn show_page(
     } else {
         Vec::new()
     };
-    let (form, errors) = log.unwrap_or_else(|| (LogForm::blank(&layout), FormErrors::default()));
+    let open_opportunity =
+        opportunities
+            .iter()
+            .find(|o| o.stage.is_open())
+            .map(|o| OpenOpportunity {
+                id: o.id,
+                name: o.name.clone(),
+                stage: o.stage,
+            });
+    let (form, errors) = log.unwrap_or_else(|| {
+        let form =
+            LogFormView::blank_stage_follows(LogForm::blank(&layout), open_opportunity.as_ref());
+        (form, FormErrors::default())
+    });
     let logv = LogFormView {
         action: format!("/prospects/{id}/interactions"),
         csrf_token: layout.csrf_token.clone(),

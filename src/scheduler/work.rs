@@ -67,13 +67,15 @@ pub(super) async fn schedule_enrollments(
                select e.id, e.prospect_id, e.version_id, e.current_position, e.started_at
                from enrollments e
                where e.status = 'active' and e.id > $1
+                 -- `t.enrollment_id > $1` is implied, but said so that the anti-joins
+                 -- read the touches index from where the batch starts, not from the top.
                  and not exists (select 1 from touches t
-                                 where t.enrollment_id = e.id and t.kind = 'step'
-                                   and t.status in ('pending', 'snoozed'))
+                                 where t.enrollment_id = e.id and t.enrollment_id > $1
+                                   and t.kind = 'step' and t.status in ('pending', 'snoozed'))
                  and not exists (select 1 from touches t
                                  join cadence_steps s on s.id = t.step_id
-                                 where t.enrollment_id = e.id and t.kind = 'step'
-                                   and s.position = e.current_position)
+                                 where t.enrollment_id = e.id and t.enrollment_id > $1
+                                   and t.kind = 'step' and s.position = e.current_position)
                order by e.id
                limit $2
                for no key update of e skip locked

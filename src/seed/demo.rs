@@ -418,10 +418,8 @@ async fn spread_open_touches(
     .await?;
     for touch in open {
         let hours = working_hours(&mut *conn, touch.owner_id).await?;
-        let local_today = crate::web::format::local_date(
-            now,
-            &hours.time_zone.iana_name().unwrap_or("UTC").to_string(),
-        );
+        let local_today =
+            crate::web::format::local_date(now, hours.time_zone.iana_name().unwrap_or("UTC"));
         let offset: i64 = match rng.random_range(0..100) {
             0..12 => -rng.random_range(1..4),
             12..40 => 0,
@@ -429,7 +427,7 @@ async fn spread_open_touches(
         };
         let mut day = local_today + Duration::days(offset);
         while !schedule::is_business_day(day) {
-            day = day + Duration::days(if offset < 0 { -1 } else { 1 });
+            day += Duration::days(if offset < 0 { -1 } else { 1 });
         }
         let minutes = rng.random_range(0..((hours.end - hours.start).whole_minutes().max(1)));
         let at = schedule::local_instant(

@@ -215,14 +215,3 @@ pub async fn mark_snoozed(
     .await?;
     Ok(())
 }
-
-/// Whether the prospect has a touch still to do.
-pub async fn has_open(db: impl PgExecutor<'_>, prospect_id: i64) -> sqlx::Result<bool> {
-    Ok(sqlx::query_scalar!(
-        r#"select exists (select 1 from touches where prospect_id = $1
-                          and status in ('pending', 'snoozed')) as "open!""#,
-        prospect_id
-    )
-    .fetch_one(db)
-    .await?)
-}

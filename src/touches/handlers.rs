@@ -201,7 +201,7 @@ async fn work_card(
             stage: o.stage,
         });
     let (form, errors) = log.unwrap_or_else(|| {
-        let mut form = LogForm::blank(layout);
+        let mut form = LogFormView::blank_stage_follows(LogForm::blank(layout), open.as_ref());
         form.channel = touch.channel.as_str().to_string();
         (form, FormErrors::default())
     });
@@ -281,6 +281,7 @@ pub struct WorkDone {}
 
 /// Completing a touch is logging an interaction from it, with the decision asked as
 /// everywhere; a cadence step then schedules the next step.
+// Axum handlers take one argument per extractor; these three need all of them.
 #[allow(clippy::too_many_arguments)]
 pub async fn complete(
     State(state): State<AppState>,
@@ -359,6 +360,7 @@ pub struct SkipForm {
 }
 
 /// Skipping a step moves the cadence on; the reason goes on the timeline.
+#[allow(clippy::too_many_arguments)]
 pub async fn skip(
     State(state): State<AppState>,
     layout: Layout,
@@ -418,6 +420,7 @@ pub struct SnoozeForm {
 }
 
 /// Snoozing moves a touch off the queue until the start of the owner's day on a date.
+#[allow(clippy::too_many_arguments)]
 pub async fn snooze(
     State(state): State<AppState>,
     layout: Layout,

@@ -130,6 +130,17 @@ impl Browser {
             .expect("click");
     }
 
+    /// Types into whatever has the focus, as a person at the keyboard does.
+    async fn keys(&self, text: &str) {
+        self.client
+            .active_element()
+            .await
+            .expect("the focused element")
+            .send_keys(text)
+            .await
+            .expect("type");
+    }
+
     async fn sign_in(&self, app: &TestApp, email: &str, password: &str) {
         self.visit(app, "/login").await;
         self.fill("input[name=email]", email).await;
@@ -370,4 +381,125 @@ async fn a_future_interest_without_a_date_is_refused_and_keeps_the_notes(pool: P
         .expect("its value");
     assert_eq!(notes.as_deref(), Some("Call me next year"));
     assert_eq!(app.count("interactions").await, 0);
+}
+
+/// Work mode by keyboard alone: a rep works three touches in a row without leaving the
+/// page, and each logged touch schedules its next step on the right business day in the
+/// rep's time zone.
+#[sqlx::test]
+async fn work_mode_by_keyboard_alone(pool: PgPool) {
+    use fantoccini::key::Key;
+
+    let app = TestApp::spawn(pool).await;
+    seed::demo::seed(&app.state)
+        .await
+        .expect("the demo workspace");
+    let browser = Browser::launch().await;
+    browser
+        .sign_in(&app, "rep1@demo.test", seed::demo::PASSWORD)
+        .await;
+    assert_eq!(browser.path().await, "/today");
+    browser.screenshot("today").await;
+
+    browser.keys("w").await;
+    browser
+        .client
+        .wait()
+        .for_element(Locator::Css("[data-work-mode] [data-touch-id]"))
+        .await
+        .expect("work mode opens on the first touch");
+
+    let mut worked = Vec::new();
+    for (outcome, decision) in [("3", "c"), ("1", "u"), ("2", "u")] {
+        let card = browser
+            .client
+            .find(Locator::Css("[data-work-mode] [data-touch-id]"))
+            .await
+            .expect("a touch in hand");
+        let id: i64 = card
+            .attr("data-touch-id")
+            .await
+            .expect("its id")
+            .expect("an id")
+            .parse()
+            .expect("a number");
+        worked.push(id);
+        browser.keys(outcome).await;
+        browser.keys(decision).await;
+        if worked.len() == 1 {
+            browser.screenshot("work-mode").await;
+        }
+        browser
+            .keys(&format!("{}{}{}", Key::Control, Key::Enter, Key::Null))
+            .await;
+        // The next touch replaces this one in place.
+        browser
+            .client
+            .wait()
+            .for_element(Locator::Css(&format!(
+                "[data-work-mode]:not([aria-busy]) [data-touch-id]:not([data-touch-id='{id}']), #work-done"
+            )))
+            .await
+            .expect("the next touch");
+        assert_eq!(browser.path().await, "/today/work");
+    }
+
+    for id in &worked {
+        let (status, interaction): (String, Option<i64>) =
+            sqlx::query_as("select status::text, interaction_id from touches where id = $1")
+                .bind(id)
+                .fetch_one(&app.db)
+                .await
+                .expect("the touch");
+        assert_eq!(status, "done");
+        assert!(interaction.is_some());
+    }
+
+    // The first touch's next step: due its delay in business days after it was done,
+    // at the start of the rep's working day in New York (or, when the step has a window,
+    // inside it), stored in UTC.
+    let next: Option<NextStep> = sqlx::query_as(
+        "select n.due_at, s.delay_business_days, s.window_start, s.window_end, i.occurred_at
+         from touches t
+         join interactions i on i.id = t.interaction_id
+         join touches n on n.enrollment_id = t.enrollment_id and n.id <> t.id and n.status = 'pending'
+         join cadence_steps s on s.id = n.step_id
+         where t.id = $1 and t.kind = 'step'",
+    )
+    .bind(worked[0])
+    .fetch_optional(&app.db)
+    .await
+    .expect("the next step");
+    if let Some(NextStep {
+        due_at: due,
+        delay_business_days: delay,
+        window_start: start,
+        window_end: end,
+        occurred_at: done_at,
+    }) = next
+    {
+        let hours = prospector::schedule::WorkingHours::new(
+            "America/New_York",
+            time::macros::time!(9:00),
+            time::macros::time!(17:30),
+        )
+        .expect("hours");
+        let window = start
+            .zip(end)
+            .map(|(start, end)| prospector::schedule::Window { start, end });
+        assert_eq!(
+            due,
+            prospector::schedule::due_at(done_at, delay as u16, &hours, window.as_ref())
+        );
+    }
+}
+
+/// A touch's next step as scheduled, with what its due time was computed from.
+#[derive(sqlx::FromRow)]
+struct NextStep {
+    due_at: time::OffsetDateTime,
+    delay_business_days: i16,
+    window_start: Option<time::Time>,
+    window_end: Option<time::Time>,
+    occurred_at: time::OffsetDateTime,
 }

@@ -169,7 +169,9 @@ async fn enrollments_not_touched_once(pool: &PgPool) -> i64 {
     scalar(
         pool,
         "select count(*) from enrollments e
-         where (select count(*) from touches t where t.enrollment_id = e.id) <> 1",
+         left join (select enrollment_id, count(*) as n from touches group by enrollment_id) t
+                on t.enrollment_id = e.id
+         where coalesce(t.n, 0) <> 1",
     )
     .await
 }
