@@ -439,9 +439,8 @@ pub async fn bulk_enroll(
          select count(*) from enrolled",
     );
     let enrolled: i64 = q.build_query_scalar().fetch_one(&mut *tx).await?;
-    sqlx::query!("select pg_notify('prospector_scheduler', 'enrollments')")
-        .execute(&mut *tx)
-        .await?;
+    // Delivered at commit: the scheduler wakes and schedules the first touches.
+    crate::scheduler::notify(&mut *tx).await?;
     tx.commit().await?;
     let message = if enrolled == 0 {
         "No prospect of this list could be enrolled: each is already on a cadence, closed or not to be contacted.".to_string()

@@ -116,6 +116,15 @@ impl TimelineEntry {
                 _ => "Do-not-contact removed".into(),
             },
             "qualifying_updated" => "Qualifying information updated".into(),
+            "enrolled" => "Enrolled in a cadence".into(),
+            "enrollment_exited" => "Left a cadence".into(),
+            "enrollment_paused" => "Cadence paused".into(),
+            "enrollment_resumed" => "Cadence resumed".into(),
+            "enrollment_completed" => "Cadence finished".into(),
+            "touch_skipped" => "Touch skipped".into(),
+            "touch_snoozed" => "Touch snoozed".into(),
+            "no_next_step" => "No next step, by decision".into(),
+            "data_flagged" => "Flagged: bad contact data".into(),
             other => other.replace('_', " "),
         }
     }

@@ -17,8 +17,10 @@
 //! Every server runs a scheduler, and `prospector worker` runs one alone. Each kind of work
 //! is claimed in batches with `FOR NO KEY UPDATE SKIP LOCKED` (the lock an update takes,
 //! which does not block foreign-key checks of concurrent inserts) and done in one
-//! transaction per batch, so instances share the work instead of queueing on each other,
-//! and a crash rolls back at most the batch in hand. Claiming alone would not be enough: a
+//! transaction per batch, so instances share the work instead of queueing on each other, a
+//! pass skips the prospects and touches a request holds rather than wait for them (a
+//! request that then wants the enrollment the pass holds would deadlock with it), and a
+//! crash rolls back at most the batch in hand. Claiming alone would not be enough: a
 //! scheduler whose snapshot predates another's commit can claim a row already handled. The
 //! unique keys on touches (`touches_step_key`, `touches_re_engage_key`) with
 //! `on conflict do nothing` are what make a duplicate touch impossible.
@@ -191,7 +193,7 @@ impl Scheduler {
                     continue;
                 }
             };
-            // Past this point `shutdown` has completed and must not be polled again.
+            // Once stopping, `shutdown` has completed and must not be polled again.
             if stopping {
                 break;
             }
@@ -211,6 +213,7 @@ impl Scheduler {
                     Err(err) => {
                         tracing::warn!(error = %err, "scheduler: LISTEN failed; reconnecting");
                         listener = None;
+                        failing = true;
                     }
                 },
             }

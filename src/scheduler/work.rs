@@ -1,5 +1,6 @@
-//! The scheduler's batches: each claims rows with `for no key update skip locked` and acts
-//! on them inside the caller's transaction, so a batch commits or vanishes as a whole.
+//! The scheduler's batches: each claims rows with `skip locked` and acts on them inside the
+//! caller's transaction, so a batch commits or vanishes as a whole, and never waits for a
+//! row another scheduler or a request holds: it leaves it for the next pass.
 //!
 //! The enrollment and re-engage batches walk the table in id order (`after_id`): a row the
 //! batch leaves untouched (say, its touch was inserted meanwhile by a request) is not
@@ -64,8 +65,9 @@ pub(super) async fn schedule_enrollments(
 ) -> sqlx::Result<Batch> {
     let claimed = sqlx::query!(
         r#"with claimed as (
-               select e.id, e.prospect_id, e.version_id, e.current_position, e.started_at
-               from enrollments e
+               select e.id, e.prospect_id, e.version_id, e.current_position, e.started_at,
+                      p.owner_id
+               from enrollments e join prospects p on p.id = e.prospect_id
                where e.status = 'active' and e.id > $1
                  -- `t.enrollment_id > $1` is implied, but said so that the anti-joins
                  -- read the touches index from where the batch starts, not from the top.
@@ -78,16 +80,21 @@ pub(super) async fn schedule_enrollments(
                                    and t.kind = 'step' and s.position = e.current_position)
                order by e.id
                limit $2
+               -- The prospect too: a request locks the prospect, then its enrollment,
+               -- while inserting our touch needs a key-share lock on the prospect. Taking
+               -- both up front, or skipping the row, means never waiting on a request
+               -- that waits on us.
                for no key update of e skip locked
+               for key share of p skip locked
            )
-           select c.id, c.prospect_id, c.version_id, c.current_position, p.owner_id,
+           select c.id, c.prospect_id, c.version_id, c.current_position, c.owner_id,
                   case when c.current_position = 1 then c.started_at
                        else (select max(t.completed_at) from touches t
                              join cadence_steps s on s.id = t.step_id
                              where t.enrollment_id = c.id and t.kind = 'step'
                                and s.position = c.current_position - 1)
                   end as after
-           from claimed c join prospects p on p.id = c.prospect_id
+           from claimed c
            order by c.id"#,
         after_id,
         limit

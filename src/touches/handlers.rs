@@ -447,6 +447,8 @@ pub async fn snooze(
         let at = schedule::local_instant(until, hours.start, &hours.time_zone)
             .unwrap_or_else(|| until.midnight().assume_utc());
         touches_db::mark_snoozed(&mut tx, touch.id, at).await?;
+        // A sleeping scheduler learns of the new wake-up time at commit.
+        crate::scheduler::notify(&mut *tx).await?;
         let note = format!("Until {}", format::date(until));
         prospects_db::insert_event(
             &mut *tx,

@@ -621,6 +621,46 @@ async fn three_schedulers_racing_create_every_touch_exactly_once(pool: PgPool) {
     }
 }
 
+#[sqlx::test]
+async fn a_pass_skips_what_a_request_holds_instead_of_waiting_for_it(pool: PgPool) {
+    backlog(&pool, 3).await;
+    let held: i64 = sqlx::query_scalar("select min(id) from prospects")
+        .fetch_one(&pool)
+        .await
+        .expect("a prospect");
+    // A request working on one prospect locks it first, then its enrollment.
+    let mut request = pool.begin().await.expect("a transaction");
+    sqlx::query("select id from prospects where id = $1 for update")
+        .bind(held)
+        .execute(&mut *request)
+        .await
+        .expect("lock the prospect");
+
+    let scheduler = Scheduler::new(pool.clone());
+    let report = tokio::time::timeout(Duration::from_secs(5), scheduler.run_once(FRIDAY_EVENING))
+        .await
+        .expect("the pass does not wait for the request")
+        .expect("a pass");
+    assert_eq!(report.steps_scheduled, 2, "{report}");
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        sqlx::query("select id from enrollments where prospect_id = $1 for update")
+            .bind(held)
+            .execute(&mut *request),
+    )
+    .await
+    .expect("the request does not wait for the scheduler")
+    .expect("lock the enrollment");
+    request.commit().await.expect("commit");
+
+    let report = scheduler.run_once(FRIDAY_EVENING).await.expect("a pass");
+    assert_eq!(
+        report.steps_scheduled, 1,
+        "the skipped one, next time: {report}"
+    );
+    assert_eq!(enrollments_not_touched_once(&pool).await, 0);
+}
+
 // --- The loop --------------------------------------------------------------------------
 
 /// Polls `done` every 50 ms until it holds, failing after `limit`.
@@ -734,12 +774,25 @@ fn run(pool: &PgPool, args: &[&str]) -> Output {
         .expect("run the prospector binary")
 }
 
-fn spawn(pool: &PgPool, args: &[&str]) -> Child {
-    prospector(pool, args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the prospector binary")
+/// A running `prospector` process, killed (if still running) and reaped when dropped, so
+/// that a failing test leaves no process behind on a database about to be dropped.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn(pool: &PgPool, args: &[&str]) -> Running {
+    Running(
+        prospector(pool, args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the prospector binary"),
+    )
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -820,7 +873,7 @@ const LARGE_BACKLOG: i32 = 20_000;
 
 /// Starts the binary on a large backlog and returns once it has committed some batches,
 /// with how many touches there were at that moment.
-async fn started_on_backlog(pool: &PgPool, args: &[&str]) -> (Child, i64) {
+async fn started_on_backlog(pool: &PgPool, args: &[&str]) -> (Running, i64) {
     let child = spawn(pool, args);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
@@ -850,8 +903,8 @@ async fn a_server_killed_mid_batch_loses_nothing_and_duplicates_nothing(pool: Pg
     backlog(&pool, LARGE_BACKLOG).await;
     // The server runs the scheduler beside the web application.
     let (mut server, seen) = started_on_backlog(&pool, &["serve"]).await;
-    server.kill().expect("SIGKILL the server");
-    server.wait().expect("reap the server");
+    server.0.kill().expect("SIGKILL the server");
+    server.0.wait().expect("reap the server");
     let survived = touch_count(&pool).await;
     eprintln!("killed with {seen} touches seen, {survived} committed of {LARGE_BACKLOG}");
     assert_whole_batches(survived);
@@ -869,13 +922,13 @@ async fn a_worker_stops_on_sigterm_after_the_batch_in_hand(pool: PgPool) {
     backlog(&pool, LARGE_BACKLOG).await;
     let (mut worker, _) = started_on_backlog(&pool, &["worker"]).await;
     let signalled = Command::new("kill")
-        .args(["-TERM", &worker.id().to_string()])
+        .args(["-TERM", &worker.0.id().to_string()])
         .status()
         .expect("run kill");
     assert!(signalled.success());
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let status = loop {
-        if let Some(status) = worker.try_wait().expect("poll the worker") {
+        if let Some(status) = worker.0.try_wait().expect("poll the worker") {
             break status;
         }
         assert!(
