@@ -207,7 +207,8 @@ async fn demo_walkthrough_rep_logs_future_interest_and_manager_sees_the_board(po
     browser
         .sign_in(&app, "rep1@demo.test", seed::demo::PASSWORD)
         .await;
-    assert_eq!(browser.path().await, "/prospects");
+    assert_eq!(browser.path().await, "/today", "a rep's home is Today");
+    browser.visit(&app, "/prospects").await;
     browser.screenshot("prospects").await;
 
     // Find a prospect who is new, by filtering the list.
@@ -286,10 +287,28 @@ async fn demo_walkthrough_rep_logs_future_interest_and_manager_sees_the_board(po
         newest.contains(&format!("Decision: {expected_decision}")),
         "{newest}"
     );
-    let state_change = browser.text("#history .timeline-item").await;
+    // The decision's consequences sit above it: the state change and the nurture cadence.
+    let mut consequences = Vec::new();
+    for item in browser
+        .client
+        .find_all(Locator::Css(
+            "#history .timeline-item[data-kind]:not([data-kind=interaction])",
+        ))
+        .await
+        .expect("timeline entries")
+        .into_iter()
+        .take(2)
+    {
+        consequences.push(item.text().await.expect("its text"));
+    }
+    let consequences = consequences.join("\n");
     assert!(
-        state_change.contains("Interest: New → Future interest"),
-        "{state_change}"
+        consequences.contains("Interest: New → Future interest"),
+        "{consequences}"
+    );
+    assert!(
+        consequences.contains("Enrolled in a cadence"),
+        "{consequences}"
     );
     assert!(
         browser
