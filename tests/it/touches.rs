@@ -510,3 +510,29 @@ async fn a_filtered_list_is_enrolled_at_once_and_the_scheduler_schedules_it(pool
     .unwrap();
     assert_eq!(scheduled, 5);
 }
+
+#[sqlx::test]
+async fn marking_do_not_contact_on_the_form_stops_the_cadence(pool: PgPool) {
+    let w = world(pool).await;
+    log(&w, &[("outcome", "connected"), ("decision", "current")]).await;
+    assert!(live_cadence(&w).await.is_some());
+    let edit = w
+        .client
+        .get(&format!("/prospects/{}/edit", w.prospect))
+        .await;
+    let mut form = edit.form_values("form.form");
+    set_field(&mut form, "do_not_contact", "on");
+    let response = w
+        .client
+        .post_form(&format!("/prospects/{}", w.prospect), &form)
+        .await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+    assert_eq!(live_cadence(&w).await, None);
+    assert!(touches(&w).await.iter().all(|t| t.3 != "pending"));
+    // And a do-not-contact prospect cannot be enrolled again.
+    w.client.get(&format!("/prospects/{}", w.prospect)).await;
+    w.client
+        .post_form(&format!("/prospects/{}/enroll", w.prospect), &[("x", "")])
+        .await;
+    assert_eq!(live_cadence(&w).await, None);
+}
