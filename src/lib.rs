@@ -12,6 +12,7 @@ pub mod enrollments;
 pub mod error;
 pub mod home;
 pub mod interactions;
+pub mod mail;
 pub mod opportunities;
 pub mod prospects;
 pub mod schedule;
