@@ -3,7 +3,9 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use prospector::{config::Config, scheduler::Scheduler, seed, startup, state::AppState, users};
+use prospector::{
+    config::Config, mail, scheduler::Scheduler, seed, startup, state::AppState, users,
+};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 use tracing_subscriber::{EnvFilter, layer::SubscriberExt as _, util::SubscriberInitExt as _};
 
@@ -100,12 +102,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             startup::serve(AppState::new(config, db), listener).await
         }
         Command::Worker { once: false, .. } => {
-            Scheduler::new(db).run(startup::shutdown_signal()).await;
+            let mail = mail::Sender::from_config(db.clone(), &config)?;
+            Scheduler::new(db)
+                .with_mail(mail)
+                .run(startup::shutdown_signal())
+                .await;
             Ok(())
         }
         Command::Worker { once: true, at } => {
             let now = at.unwrap_or_else(OffsetDateTime::now_utc);
-            let report = Scheduler::new(db).run_once(now).await?;
+            let mail = mail::Sender::from_config(db.clone(), &config)?;
+            let report = Scheduler::new(db).with_mail(mail).run_once(now).await?;
             println!("Pass at {}: {report}.", now.format(&Rfc3339)?);
             Ok(())
         }
@@ -150,7 +157,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 role,
                 team_id,
                 time_zone: &time_zone,
-                password: &password,
+                password: Some(&password),
             };
             match users::create::create_user(&state, input).await? {
                 Ok(id) => {

@@ -27,6 +27,7 @@ use crate::{
     auth,
     config::{Config, redact_password},
     error::{AppError, ErrorPage},
+    mail,
     scheduler::Scheduler,
     state::AppState,
 };
@@ -164,13 +165,15 @@ fn with_security_headers(router: Router, https: bool) -> Router {
     router
 }
 
-/// Serves until Ctrl-C or SIGTERM, with the scheduler running beside the HTTP server on
-/// the same pool; on the signal both stop: the server finishes the requests in hand and
-/// the scheduler the batch in hand.
+/// Serves until Ctrl-C or SIGTERM, with the scheduler (which also delivers mail) running
+/// beside the HTTP server on the same pool; on the signal both stop: the server finishes
+/// the requests in hand and the scheduler the batch in hand.
 pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
+    let mail = mail::Sender::from_config(state.db.clone(), &state.config)?;
     let housekeeping = tokio::spawn(housekeeping(state.db.clone()));
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let scheduler = tokio::spawn(Scheduler::new(state.db.clone()).run(async move {
+    let scheduler = Scheduler::new(state.db.clone()).with_mail(mail);
+    let scheduler = tokio::spawn(scheduler.run(async move {
         // An error means the sender is gone, which only happens once we are stopping.
         let _ = stopped.wait_for(|stop| *stop).await;
     }));

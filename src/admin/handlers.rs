@@ -309,7 +309,7 @@ pub async fn create_user(
                     role,
                     team_id,
                     time_zone: &form.time_zone,
-                    password: &form.password,
+                    password: Some(form.password.as_str()).filter(|p| !p.is_empty()),
                 },
             )
             .await?
@@ -318,11 +318,19 @@ pub async fn create_user(
     };
     match created {
         Ok(_) => {
-            let message = format!(
-                "{} can now sign in as {}. Share the initial password privately.",
-                form.name.trim(),
-                form.email.trim().to_lowercase()
-            );
+            let message = if form.password.is_empty() {
+                format!(
+                    "{} is invited: an email with a link to choose a password is on its way to {}.",
+                    form.name.trim(),
+                    form.email.trim().to_lowercase()
+                )
+            } else {
+                format!(
+                    "{} can now sign in as {}. Share the initial password privately.",
+                    form.name.trim(),
+                    form.email.trim().to_lowercase()
+                )
+            };
             flash(&session, FlashKind::Success, message).await?;
             Ok(Redirect::to("/admin/users").into_response())
         }

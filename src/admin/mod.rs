@@ -1,7 +1,8 @@
-//! Administration: users (role, team, time zone, active) and teams. Every page takes the
-//! `Admin` extractor, so to anyone else these pages do not exist (404).
+//! Administration: users (role, team, time zone, active), teams, and the mail outbox.
+//! Every page takes the `Admin` extractor, so to anyone else these pages do not exist (404).
 
 pub mod handlers;
+pub mod mail;
 
 use axum::{
     Router,
@@ -24,6 +25,8 @@ pub fn router() -> Router<AppState> {
             get(handlers::teams).post(handlers::create_team),
         )
         .route("/admin/teams/{id}", post(handlers::rename_team))
+        .route("/admin/mail", get(mail::mail))
+        .route("/admin/mail/{id}/retry", post(mail::retry))
 }
 
 /// Suggestions for the time zone field; any IANA name is accepted.

@@ -6,6 +6,7 @@
 pub mod csrf;
 pub mod handlers;
 pub mod password;
+pub mod recovery;
 pub mod scope;
 pub mod session;
 pub mod throttle;
@@ -21,4 +22,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(handlers::login_page).post(handlers::login))
         .route("/logout", axum::routing::post(handlers::logout))
+        .route(
+            "/password/forgot",
+            get(handlers::forgot_page).post(handlers::forgot),
+        )
+        .route(
+            "/password/reset",
+            get(handlers::reset_page).post(handlers::reset),
+        )
 }

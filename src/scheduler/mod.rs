@@ -10,7 +10,9 @@
 //!   their cadence's last step, are completed, leaving the prospect at a dead end that the
 //!   dead-ends list shows;
 //! * future-interest prospects whose re-engage date arrives get a re-engage touch;
-//! * touches turning overdue need no write (overdue is `due_at < now`): a pass counts them.
+//! * touches turning overdue need no write (overdue is `due_at < now`): a pass counts them;
+//! * queued email is delivered, when the scheduler has a mail sender ([`Scheduler::with_mail`];
+//!   the module `mail::sender` says how it sends each message once).
 //!
 //! # Why it is safe to run many
 //!
@@ -28,10 +30,11 @@
 //! # Why it does not poll
 //!
 //! After a pass the loop sleeps until the earliest time work becomes due (a snooze ending,
-//! a re-engage date arriving; at most [`MAX_SLEEP`], as a safety net), or until a request
-//! calls [`notify`] (delivered through `LISTEN`), or until shutdown. When the database is
-//! unreachable it logs and retries with exponential backoff, and it listens again before
-//! the next pass so that no notification falls between the two.
+//! a re-engage date arriving, an email's next attempt; at most [`MAX_SLEEP`], as a safety
+//! net), or until a request calls [`notify`] (delivered through `LISTEN`; queueing an email
+//! does), or until shutdown. When the database is unreachable it logs and retries with
+//! exponential backoff, and it listens again before the next pass so that no notification
+//! falls between the two.
 
 mod work;
 
@@ -45,6 +48,8 @@ use std::{
 use anyhow::Context as _;
 use sqlx::{PgExecutor, PgPool, postgres::PgListener};
 use time::OffsetDateTime;
+
+use crate::mail;
 
 /// The `LISTEN` channel that wakes schedulers.
 pub const CHANNEL: &str = "prospector_scheduler";
@@ -86,6 +91,8 @@ pub struct PassReport {
     pub re_engages_scheduled: u64,
     /// Pending touches already past due at the end of the pass (nothing is written for them).
     pub overdue: i64,
+    /// What the mail sender did (nothing without one).
+    pub mail: mail::DeliveryReport,
 }
 
 impl PassReport {
@@ -95,6 +102,7 @@ impl PassReport {
             && self.steps_scheduled == 0
             && self.enrollments_completed == 0
             && self.re_engages_scheduled == 0
+            && self.mail.is_empty()
     }
 }
 
@@ -109,7 +117,11 @@ impl std::fmt::Display for PassReport {
             self.enrollments_completed,
             self.re_engages_scheduled,
             self.overdue
-        )
+        )?;
+        if !self.mail.is_empty() {
+            write!(f, ", {}", self.mail)?;
+        }
+        Ok(())
     }
 }
 
@@ -118,6 +130,7 @@ impl std::fmt::Display for PassReport {
 pub struct Scheduler {
     db: PgPool,
     batch: i64,
+    mail: Option<mail::Sender>,
 }
 
 impl Scheduler {
@@ -125,6 +138,7 @@ impl Scheduler {
         Self {
             db,
             batch: DEFAULT_BATCH,
+            mail: None,
         }
     }
 
@@ -132,6 +146,15 @@ impl Scheduler {
     pub fn with_batch(self, batch: i64) -> Self {
         Self {
             batch: batch.max(1),
+            ..self
+        }
+    }
+
+    /// Also delivers queued email, at the end of each pass (after the work that may queue
+    /// some).
+    pub fn with_mail(self, sender: mail::Sender) -> Self {
+        Self {
+            mail: Some(sender),
             ..self
         }
     }
@@ -244,9 +267,16 @@ impl Scheduler {
         } else {
             tracing::info!(%report, took_ms, "scheduler pass");
         }
-        let next = work::next_due(&self.db, now)
+        let mut next = work::next_due(&self.db, now)
             .await
             .context("finding the next due time")?;
+        if let Some(mail) = &self.mail {
+            let mail_due = mail
+                .next_due()
+                .await
+                .context("finding the next email due")?;
+            next = next.into_iter().chain(mail_due).min();
+        }
         Ok(next.unwrap_or(now + MAX_SLEEP))
     }
 
@@ -295,6 +325,12 @@ impl Scheduler {
                 Some(last) if self.is_full(batch.claimed as u64) => after_id = last,
                 _ => break,
             }
+        }
+
+        if let Some(mail) = &self.mail
+            && !stopping()
+        {
+            report.mail = mail.deliver(now, stop).await.context("delivering email")?;
         }
 
         report.overdue = work::count_overdue(&self.db, now).await?;

@@ -1,7 +1,7 @@
 //! Creating a user, shared by the admin page and `prospector user create`.
 
 use crate::{
-    auth::password,
+    auth::{password, recovery},
     error::{AppError, Result, ResultExt as _},
     state::App,
     web::FormErrors,
@@ -15,7 +15,8 @@ pub struct NewUserInput<'a> {
     pub role: Role,
     pub team_id: Option<i64>,
     pub time_zone: &'a str,
-    pub password: &'a str,
+    /// An initial password; without one the user is emailed an invitation to choose it.
+    pub password: Option<&'a str>,
 }
 
 /// Validates and inserts the user. `Ok(Err(errors))` carries per-field problems.
@@ -33,7 +34,7 @@ pub async fn create_user(app: &App, input: NewUserInput<'_>) -> Result<Result<i6
             "Choose an IANA time zone such as Europe/Paris.",
         );
     }
-    if let Err(message) = password::check_policy(input.password) {
+    if let Some(Err(message)) = input.password.map(password::check_policy) {
         errors.add("password", message);
     }
     if let Some(team_id) = input.team_id
@@ -45,16 +46,20 @@ pub async fn create_user(app: &App, input: NewUserInput<'_>) -> Result<Result<i6
         return Ok(Err(errors));
     };
 
-    let hash = password::hash_password(app, input.password.to_string()).await?;
+    let hash = match input.password {
+        Some(password) => Some(password::hash_password(app, password.to_string()).await?),
+        None => None,
+    };
+    let mut tx = app.db.begin().await?;
     let inserted = db::insert_user(
-        &app.db,
+        &mut *tx,
         &db::NewUser {
             email: &email,
             name: &name,
             role: input.role,
             team_id: input.team_id,
             time_zone: &time_zone,
-            password_hash: Some(&hash),
+            password_hash: hash.as_deref(),
         },
     )
     .await
@@ -62,7 +67,19 @@ pub async fn create_user(app: &App, input: NewUserInput<'_>) -> Result<Result<i6
         AppError::BadRequest("duplicate".into())
     });
     match inserted {
-        Ok(id) => Ok(Ok(id)),
+        Ok(id) => {
+            if hash.is_none() {
+                let to = recovery::Recipient {
+                    user_id: id,
+                    email: &email,
+                    name: &name,
+                };
+                recovery::issue(&mut tx, app, &to, recovery::Purpose::Invitation).await?;
+                crate::scheduler::notify(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(Ok(id))
+        }
         Err(AppError::BadRequest(_)) => {
             errors.add("email", "A user with this email already exists.");
             Ok(Err(errors))

@@ -9,6 +9,7 @@ mod cli;
 mod e2e;
 mod interactions;
 mod prospects;
+mod recovery;
 mod scheduler;
 mod support;
 mod touches;

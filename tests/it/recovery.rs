@@ -1,0 +1,190 @@
+//! Invitations and password resets: one-time links by email, stored hashed, that expire.
+
+use prospector::users::Role;
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+use crate::support::{TestApp, TestClient};
+
+const REP: &str = "rita@example.com";
+const ADMIN: &str = "alex@example.com";
+
+/// The one-time link's token in the newest email of this kind, and how many there are.
+async fn latest_token(app: &TestApp, kind: &str) -> (Option<String>, i64) {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "select body_text, body_html from mail_outbox where kind = $1 order by id desc",
+    )
+    .bind(kind)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    let token = rows.first().map(|(text, html)| {
+        assert!(html.contains("token="), "the HTML part has the link too");
+        let start = text.find("token=").expect("a link in the email") + "token=".len();
+        text[start..].split_whitespace().next().unwrap().to_string()
+    });
+    (token, rows.len() as i64)
+}
+
+async fn ask_for_reset(client: &TestClient, email: &str) -> String {
+    client.get("/password/forgot").await;
+    let response = client
+        .post_form("/password/forgot", &[("email", email)])
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    response.text(".flash").unwrap_or_default()
+}
+
+#[sqlx::test]
+async fn a_reset_link_is_sent_only_to_real_accounts_with_the_same_answer(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.create_user(REP, "Rita Rep", Role::Rep, None).await;
+    let client = app.client();
+
+    let for_unknown = ask_for_reset(&client, "nobody@example.com").await;
+    assert_eq!(latest_token(&app, "password_reset").await.1, 0);
+    let for_known = ask_for_reset(&client, "Rita@Example.com").await;
+    assert_eq!(for_unknown, for_known);
+    assert!(for_known.contains("If an active account uses that email"));
+    let (token, count) = latest_token(&app, "password_reset").await;
+    assert_eq!(count, 1);
+    let token = token.unwrap();
+
+    // Looking at the link does not use it up; a mismatch keeps it usable.
+    for _ in 0..2 {
+        let page = client.get(&format!("/password/reset?token={token}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+    }
+    let mismatch = client
+        .post_form(
+            "/password/reset",
+            &[
+                ("token", token.as_str()),
+                ("password", "a brand new secret"),
+                ("confirm", "something else"),
+            ],
+        )
+        .await;
+    assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let done = client
+        .post_form(
+            "/password/reset",
+            &[
+                ("token", token.as_str()),
+                ("password", "a brand new secret"),
+                ("confirm", "a brand new secret"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location(), Some("/login"));
+    let signed_in = app.client().login(REP, "a brand new secret").await;
+    assert_eq!(signed_in.location(), Some("/"));
+
+    // Once only.
+    let again = client.get(&format!("/password/reset?token={token}")).await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    let reuse = client
+        .post_form(
+            "/password/reset",
+            &[
+                ("token", token.as_str()),
+                ("password", "yet another secret"),
+                ("confirm", "yet another secret"),
+            ],
+        )
+        .await;
+    assert_eq!(reuse.status, StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test]
+async fn reset_links_expire_after_an_hour_and_are_capped(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.create_user(REP, "Rita Rep", Role::Rep, None).await;
+    let client = app.client();
+    ask_for_reset(&client, REP).await;
+    let (token, _) = latest_token(&app, "password_reset").await;
+    sqlx::query("update auth_tokens set expires_at = now() - interval '1 second'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let expired = client
+        .get(&format!("/password/reset?token={}", token.unwrap()))
+        .await;
+    assert_eq!(expired.status, StatusCode::NOT_FOUND);
+
+    for _ in 0..5 {
+        ask_for_reset(&client, REP).await;
+    }
+    assert_eq!(
+        latest_token(&app, "password_reset").await.1,
+        3,
+        "at most 3 an hour"
+    );
+
+    // The token is stored hashed: the emailed value is nowhere in the table.
+    let (token, _) = latest_token(&app, "password_reset").await;
+    let stored: i64 = sqlx::query_scalar(
+        "select count(*) from auth_tokens where encode(token_hash, 'escape') like '%' || $1 || '%'",
+    )
+    .bind(token.unwrap())
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(stored, 0);
+}
+
+#[sqlx::test]
+async fn an_invited_user_chooses_a_password_from_the_email(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.create_user(ADMIN, "Alex Admin", Role::Admin, None)
+        .await;
+    let admin = app.signed_in(ADMIN).await;
+    admin.get("/admin/users/new").await;
+    let response = admin
+        .post_form(
+            "/admin/users",
+            &[
+                ("email", "nina@example.com"),
+                ("name", "Nina New"),
+                ("role", "rep"),
+                ("team_id", ""),
+                ("time_zone", "Europe/Paris"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
+    let (token, count) = latest_token(&app, "invitation").await;
+    assert_eq!(count, 1);
+    let to: String =
+        sqlx::query_scalar("select to_address from mail_outbox where kind = 'invitation'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(to, "nina@example.com");
+
+    // Without a password nobody can sign in as the new user yet.
+    let refused = app.client().login("nina@example.com", "").await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+
+    let client = app.client();
+    let page = client
+        .get(&format!("/password/reset?token={}", token.clone().unwrap()))
+        .await;
+    assert!(page.body.contains("Welcome, Nina New"));
+    client
+        .post_form(
+            "/password/reset",
+            &[
+                ("token", token.unwrap().as_str()),
+                ("password", "nina's own secret"),
+                ("confirm", "nina's own secret"),
+            ],
+        )
+        .await;
+    let signed_in = app
+        .client()
+        .login("nina@example.com", "nina's own secret")
+        .await;
+    assert_eq!(signed_in.location(), Some("/"));
+}
