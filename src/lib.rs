@@ -15,6 +15,7 @@ pub mod interactions;
 pub mod mail;
 pub mod opportunities;
 pub mod prospects;
+pub mod reminders;
 pub mod schedule;
 pub mod scheduler;
 pub mod seed;
@@ -41,4 +42,5 @@ pub fn routes() -> Router<AppState> {
         .merge(touches::router())
         .merge(enrollments::router())
         .merge(admin::router())
+        .merge(reminders::router())
 }

@@ -105,6 +105,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let mail = mail::Sender::from_config(db.clone(), &config)?;
             Scheduler::new(db)
                 .with_mail(mail)
+                .with_base_url(config.base_url.clone())
                 .run(startup::shutdown_signal())
                 .await;
             Ok(())
@@ -112,7 +113,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker { once: true, at } => {
             let now = at.unwrap_or_else(OffsetDateTime::now_utc);
             let mail = mail::Sender::from_config(db.clone(), &config)?;
-            let report = Scheduler::new(db).with_mail(mail).run_once(now).await?;
+            let report = Scheduler::new(db)
+                .with_mail(mail)
+                .with_base_url(config.base_url.clone())
+                .run_once(now)
+                .await?;
             println!("Pass at {}: {report}.", now.format(&Rfc3339)?);
             Ok(())
         }

@@ -172,7 +172,9 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()>
     let mail = mail::Sender::from_config(state.db.clone(), &state.config)?;
     let housekeeping = tokio::spawn(housekeeping(state.db.clone()));
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
-    let scheduler = Scheduler::new(state.db.clone()).with_mail(mail);
+    let scheduler = Scheduler::new(state.db.clone())
+        .with_mail(mail)
+        .with_base_url(state.config.base_url.clone());
     let scheduler = tokio::spawn(scheduler.run(async move {
         // An error means the sender is gone, which only happens once we are stopping.
         let _ = stopped.wait_for(|stop| *stop).await;

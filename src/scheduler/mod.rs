@@ -11,6 +11,8 @@
 //!   dead-ends list shows;
 //! * future-interest prospects whose re-engage date arrives get a re-engage touch;
 //! * touches turning overdue need no write (overdue is `due_at < now`): a pass counts them;
+//! * reminder emails whose hour has come (agenda, nudge, weekly summary) are queued, when
+//!   the scheduler knows the app's address ([`Scheduler::with_base_url`]; see `reminders`);
 //! * queued email is delivered, when the scheduler has a mail sender ([`Scheduler::with_mail`];
 //!   the module `mail::sender` says how it sends each message once).
 //!
@@ -93,6 +95,8 @@ pub struct PassReport {
     pub overdue: i64,
     /// What the mail sender did (nothing without one).
     pub mail: mail::DeliveryReport,
+    /// Reminder emails queued (none without a base URL: see [`Scheduler::with_base_url`]).
+    pub reminders: crate::reminders::ReminderReport,
 }
 
 impl PassReport {
@@ -103,6 +107,7 @@ impl PassReport {
             && self.enrollments_completed == 0
             && self.re_engages_scheduled == 0
             && self.mail.is_empty()
+            && self.reminders.is_empty()
     }
 }
 
@@ -118,6 +123,9 @@ impl std::fmt::Display for PassReport {
             self.re_engages_scheduled,
             self.overdue
         )?;
+        if !self.reminders.is_empty() {
+            write!(f, ", {}", self.reminders)?;
+        }
         if !self.mail.is_empty() {
             write!(f, ", {}", self.mail)?;
         }
@@ -131,6 +139,8 @@ pub struct Scheduler {
     db: PgPool,
     batch: i64,
     mail: Option<mail::Sender>,
+    /// Where the app is served, for the links in reminder emails; without it none are queued.
+    base_url: Option<url::Url>,
 }
 
 impl Scheduler {
@@ -139,6 +149,15 @@ impl Scheduler {
             db,
             batch: DEFAULT_BATCH,
             mail: None,
+            base_url: None,
+        }
+    }
+
+    /// Also queues the reminder emails that are due, linking to the app at `base_url`.
+    pub fn with_base_url(self, base_url: url::Url) -> Self {
+        Self {
+            base_url: Some(base_url),
+            ..self
         }
     }
 
@@ -277,6 +296,12 @@ impl Scheduler {
                 .context("finding the next email due")?;
             next = next.into_iter().chain(mail_due).min();
         }
+        if self.base_url.is_some() {
+            let reminder_due = crate::reminders::next_due(&self.db, now)
+                .await
+                .context("finding the next reminder hour")?;
+            next = next.into_iter().chain(reminder_due).min();
+        }
         Ok(next.unwrap_or(now + MAX_SLEEP))
     }
 
@@ -325,6 +350,15 @@ impl Scheduler {
                 Some(last) if self.is_full(batch.claimed as u64) => after_id = last,
                 _ => break,
             }
+        }
+
+        // Before delivery, so that a reminder queued now goes out in this pass.
+        if let Some(base_url) = &self.base_url
+            && !stopping()
+        {
+            report.reminders = crate::reminders::run_due(&self.db, now, base_url)
+                .await
+                .context("queueing reminders")?;
         }
 
         if let Some(mail) = &self.mail
