@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod cadences;
+pub mod charts;
 pub mod config;
 pub mod enrollments;
 pub mod error;

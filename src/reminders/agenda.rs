@@ -16,7 +16,7 @@ use askama::Template;
 use sqlx::{PgConnection, PgPool};
 use time::{Date, Duration, OffsetDateTime};
 
-use super::{Links, Recipient, batches, claim, count_of, drop_sent, subject_line};
+use super::{Links, Recipient, batches, claim, count_of, drop_sent};
 use crate::{
     interactions::Channel,
     mail::outbox::{self, NewMail},
@@ -216,18 +216,15 @@ pub(super) async fn run_due(
     Ok(queued)
 }
 
-/// The email for `agenda`, under `key`.
 fn mail(user: &Recipient, key: &str, agenda: &Agenda) -> askama::Result<NewMail> {
-    Ok(NewMail {
-        idempotency_key: key.to_string(),
-        kind: KIND,
-        user_id: Some(user.id),
-        to_address: user.email.clone(),
-        to_name: user.name.clone(),
-        subject: subject_line(&Subject { email: agenda }.render()?),
-        body_text: Text { email: agenda }.render()?,
-        body_html: Html { email: agenda }.render()?,
-    })
+    super::reminder_mail(
+        user,
+        key,
+        KIND,
+        Subject { email: agenda },
+        Text { email: agenda },
+        Html { email: agenda },
+    )
 }
 
 /// The agenda of `user` for their local day at `now`.

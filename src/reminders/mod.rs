@@ -335,6 +335,27 @@ impl Links {
     }
 }
 
+/// The outbox row for a reminder: its subject, text and HTML templates rendered for `user`.
+pub(crate) fn reminder_mail(
+    user: &Recipient,
+    key: &str,
+    kind: &'static str,
+    subject: impl askama::Template,
+    text: impl askama::Template,
+    html: impl askama::Template,
+) -> askama::Result<crate::mail::outbox::NewMail> {
+    Ok(crate::mail::outbox::NewMail {
+        idempotency_key: key.to_string(),
+        kind,
+        user_id: Some(user.id),
+        to_address: user.email.clone(),
+        to_name: user.name.clone(),
+        subject: subject_line(&subject.render()?),
+        body_text: text.render()?,
+        body_html: html.render()?,
+    })
+}
+
 /// A subject line: one line, whatever the template's whitespace, so that it is a valid
 /// header.
 pub(crate) fn subject_line(rendered: &str) -> String {

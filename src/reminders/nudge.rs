@@ -19,9 +19,7 @@ use askama::Template;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use super::{
-    Links, Recipient, batches, business_days_after, claim, count_of, drop_sent, subject_line,
-};
+use super::{Links, Recipient, batches, business_days_after, claim, count_of, drop_sent};
 use crate::mail::outbox::{self, NewMail};
 use crate::{interactions::Channel, web::format};
 
@@ -154,16 +152,14 @@ pub(super) async fn run_due(
 }
 
 fn mail(user: &Recipient, key: &str, nudge: &Nudge) -> askama::Result<NewMail> {
-    Ok(NewMail {
-        idempotency_key: key.to_string(),
-        kind: KIND,
-        user_id: Some(user.id),
-        to_address: user.email.clone(),
-        to_name: user.name.clone(),
-        subject: subject_line(&Subject { email: nudge }.render()?),
-        body_text: Text { email: nudge }.render()?,
-        body_html: Html { email: nudge }.render()?,
-    })
+    super::reminder_mail(
+        user,
+        key,
+        KIND,
+        Subject { email: nudge },
+        Text { email: nudge },
+        Html { email: nudge },
+    )
 }
 
 /// The nudge of `user` for their local day at `now`: their pending touches whose nudge

@@ -21,7 +21,7 @@ use askama::Template;
 use sqlx::{PgConnection, PgPool};
 use time::{Date, Duration, OffsetDateTime};
 
-use super::{Links, Recipient, batches, claim, count_of, drop_sent, subject_line};
+use super::{Links, Recipient, batches, claim, count_of, drop_sent};
 use crate::{
     interactions::Channel,
     mail::outbox::{self, NewMail},
@@ -248,16 +248,14 @@ fn due_week(user: &Recipient, now: OffsetDateTime) -> Option<Date> {
 }
 
 fn mail(user: &Recipient, key: &str, summary: &WeeklySummary) -> askama::Result<NewMail> {
-    Ok(NewMail {
-        idempotency_key: key.to_string(),
-        kind: KIND,
-        user_id: Some(user.id),
-        to_address: user.email.clone(),
-        to_name: user.name.clone(),
-        subject: subject_line(&Subject { email: summary }.render()?),
-        body_text: Text { email: summary }.render()?,
-        body_html: Html { email: summary }.render()?,
-    })
+    super::reminder_mail(
+        user,
+        key,
+        KIND,
+        Subject { email: summary },
+        Text { email: summary },
+        Html { email: summary },
+    )
 }
 
 /// The summary for `manager` of the team `team_id`, for the week before `monday` (a
