@@ -161,7 +161,8 @@ pub struct WorkCard {
     pub expand_message: bool,
     pub logv: LogFormView,
     pub csrf_token: String,
-    pub skip_errors: FormErrors,
+    /// Problems with the skip or snooze form (`reason`, `until`), shown beside it.
+    pub side_errors: FormErrors,
     pub skip_reason: String,
     pub snooze_until: String,
     pub tomorrow: String,
@@ -219,7 +220,7 @@ async fn work_card(
             do_not_contact: false,
         },
         csrf_token: layout.csrf_token.clone(),
-        skip_errors: FormErrors::default(),
+        side_errors: FormErrors::default(),
         skip_reason: String::new(),
         snooze_until: tomorrow.to_string(),
         tomorrow: tomorrow.to_string(),
@@ -278,6 +279,43 @@ async fn next_step(
 #[derive(Template, WebTemplate)]
 #[template(path = "touches/_work_done.html")]
 pub struct WorkDone {}
+
+/// The touch again, with a problem in its skip or snooze form and what was typed kept:
+/// just the card for the work-mode script, the whole page otherwise.
+#[allow(clippy::too_many_arguments)]
+async fn side_form_problem(
+    state: &AppState,
+    layout: Layout,
+    user: &CurrentUser,
+    scope: &Scope,
+    headers: &HeaderMap,
+    id: i64,
+    field: &'static str,
+    message: &str,
+    typed: &str,
+) -> Result<Response> {
+    let touch = queue::get(&state.db, scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let remaining = due_today(state, user).await?.len();
+    let mut card = work_card(state, &layout, scope, touch, remaining, None).await?;
+    card.side_errors.add(field, message);
+    match field {
+        "reason" => card.skip_reason = typed.to_string(),
+        _ => card.snooze_until = typed.to_string(),
+    }
+    let body = if headers.get("x-work-mode").is_some() {
+        card.into_response()
+    } else {
+        WorkPage {
+            layout,
+            card: Some(card),
+            remaining,
+        }
+        .into_response()
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+}
 
 /// Completing a touch is logging an interaction from it, with the decision asked as
 /// everywhere; a cadence step then schedules the next step.
@@ -373,13 +411,19 @@ pub async fn skip(
 ) -> Result<Response> {
     let reason = form.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        flash(
-            &session,
-            FlashKind::Error,
-            "Say why the touch is skipped (at most 500 characters).",
+        let message = "Say why the touch is skipped (at most 500 characters).";
+        return side_form_problem(
+            &state,
+            layout,
+            &user,
+            &scope,
+            &headers,
+            id,
+            "reason",
+            message,
+            &form.reason,
         )
-        .await?;
-        return Ok(Redirect::to(&format!("/today/work?touch={id}")).into_response());
+        .await;
     }
     let mut tx = state.db.begin().await?;
     let touch = touches_db::lock(&mut tx, &scope, id)
@@ -435,8 +479,19 @@ pub async fn snooze(
     let until = errors.optional_date("until", &form.until);
     let today = format::today(&user.time_zone);
     let Some(until) = until.filter(|d| *d > today) else {
-        flash(&session, FlashKind::Error, "Snooze to a date after today.").await?;
-        return Ok(Redirect::to(&format!("/today/work?touch={id}")).into_response());
+        let message = "Snooze to a date after today.";
+        return side_form_problem(
+            &state,
+            layout,
+            &user,
+            &scope,
+            &headers,
+            id,
+            "until",
+            message,
+            &form.until,
+        )
+        .await;
     };
     let mut tx = state.db.begin().await?;
     let touch = touches_db::lock(&mut tx, &scope, id)

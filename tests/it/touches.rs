@@ -371,18 +371,32 @@ async fn a_snoozed_touch_leaves_today_and_the_scheduler_brings_it_back(pool: PgP
     let woken = touches(&w).await[0].clone();
     assert_eq!((woken.3.as_str(), woken.4), ("pending", wake));
 
-    // A snooze to today or the past is refused.
+    // A snooze to today or the past is refused, next to the field, with the date kept.
+    let today = date_input(OffsetDateTime::now_utc().date());
     let response = w
         .client
         .post_form(
             &format!("/touches/{}/snooze", touch.0),
-            &[(
-                "until",
-                date_input(OffsetDateTime::now_utc().date()).as_str(),
-            )],
+            &[("until", today.as_str())],
         )
         .await;
-    assert_eq!(response.status, StatusCode::SEE_OTHER);
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        response
+            .text(".has-error .field-error")
+            .unwrap()
+            .contains("after today")
+    );
+    assert_eq!(
+        response.field_value("until").as_deref(),
+        Some(today.as_str())
+    );
+    // And a skip needs its reason.
+    let response = w
+        .client
+        .post_form(&format!("/touches/{}/skip", touch.0), &[("reason", "  ")])
+        .await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(touches(&w).await[0].3, "pending");
 }
 
