@@ -208,9 +208,25 @@ pub struct ReasonForm {
     reason: String,
 }
 
-fn required_reason(raw: &str) -> Option<String> {
+/// The trimmed reason, or — when it is empty or longer than 500 characters — `ask` as an
+/// error message and the way back to the prospect's plan.
+async fn required_reason(
+    session: &Session,
+    raw: &str,
+    ask: &str,
+    prospect_id: i64,
+) -> Result<Result<String, Redirect>> {
     let reason = raw.trim();
-    (!reason.is_empty() && reason.chars().count() <= 500).then(|| reason.to_string())
+    if !reason.is_empty() && reason.chars().count() <= 500 {
+        return Ok(Ok(reason.to_string()));
+    }
+    flash(
+        session,
+        FlashKind::Error,
+        format!("{ask} (at most 500 characters)."),
+    )
+    .await?;
+    Ok(Err(back(prospect_id)))
 }
 
 pub async fn pause(
@@ -221,14 +237,16 @@ pub async fn pause(
     Path(prospect_id): Path<i64>,
     Form(form): Form<ReasonForm>,
 ) -> Result<Redirect> {
-    let Some(reason) = required_reason(&form.reason) else {
-        flash(
-            &session,
-            FlashKind::Error,
-            "Say why the cadence is paused (at most 500 characters).",
-        )
-        .await?;
-        return Ok(back(prospect_id));
+    let reason = match required_reason(
+        &session,
+        &form.reason,
+        "Say why the cadence is paused",
+        prospect_id,
+    )
+    .await?
+    {
+        Ok(reason) => reason,
+        Err(back) => return Ok(back),
     };
     let mut tx = state.db.begin().await?;
     let (_, actor) = begin(&mut tx, &scope, &user, prospect_id).await?;
@@ -270,14 +288,16 @@ pub async fn exit(
     Path(prospect_id): Path<i64>,
     Form(form): Form<ReasonForm>,
 ) -> Result<Redirect> {
-    let Some(reason) = required_reason(&form.reason) else {
-        flash(
-            &session,
-            FlashKind::Error,
-            "Say why the prospect leaves the cadence (at most 500 characters).",
-        )
-        .await?;
-        return Ok(back(prospect_id));
+    let reason = match required_reason(
+        &session,
+        &form.reason,
+        "Say why the prospect leaves the cadence",
+        prospect_id,
+    )
+    .await?
+    {
+        Ok(reason) => reason,
+        Err(back) => return Ok(back),
     };
     let mut tx = state.db.begin().await?;
     let (_, actor) = begin(&mut tx, &scope, &user, prospect_id).await?;
@@ -298,14 +318,16 @@ pub async fn no_next_step(
     Path(prospect_id): Path<i64>,
     Form(form): Form<ReasonForm>,
 ) -> Result<Redirect> {
-    let Some(reason) = required_reason(&form.reason) else {
-        flash(
-            &session,
-            FlashKind::Error,
-            "Write the reason there is no next step (at most 500 characters).",
-        )
-        .await?;
-        return Ok(back(prospect_id));
+    let reason = match required_reason(
+        &session,
+        &form.reason,
+        "Write the reason there is no next step",
+        prospect_id,
+    )
+    .await?
+    {
+        Ok(reason) => reason,
+        Err(back) => return Ok(back),
     };
     let mut tx = state.db.begin().await?;
     let (_, actor) = begin(&mut tx, &scope, &user, prospect_id).await?;

@@ -550,3 +550,40 @@ async fn marking_do_not_contact_on_the_form_stops_the_cadence(pool: PgPool) {
         .await;
     assert_eq!(live_cadence(&w).await, None);
 }
+
+#[sqlx::test]
+async fn pausing_or_leaving_a_cadence_needs_a_reason(pool: PgPool) {
+    let w = world(pool).await;
+    log(&w, &[("outcome", "connected"), ("decision", "current")]).await;
+    for action in ["pause", "exit"] {
+        w.client.get(&format!("/prospects/{}", w.prospect)).await;
+        let response = w
+            .client
+            .post_form(
+                &format!("/prospects/{}/enrollment/{action}", w.prospect),
+                &[("reason", "   ")],
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::SEE_OTHER);
+        let page = w.client.get(&format!("/prospects/{}", w.prospect)).await;
+        assert!(
+            page.text(".flash-error")
+                .unwrap()
+                .contains("at most 500 characters")
+        );
+        assert_eq!(
+            live_cadence(&w).await,
+            Some(("Pursue".into(), "active".into()))
+        );
+    }
+    w.client
+        .post_form(
+            &format!("/prospects/{}/enrollment/pause", w.prospect),
+            &[("reason", "On parental leave until March")],
+        )
+        .await;
+    assert_eq!(
+        live_cadence(&w).await,
+        Some(("Pursue".into(), "paused".into()))
+    );
+}
