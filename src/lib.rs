@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cadences;
 pub mod charts;
 pub mod config;
+pub mod dashboard;
 pub mod enrollments;
 pub mod error;
 pub mod home;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .merge(interactions::router())
         .merge(accounts::router())
         .merge(opportunities::router())
+        .merge(dashboard::router())
         .merge(cadences::router())
         .merge(touches::router())
         .merge(enrollments::router())

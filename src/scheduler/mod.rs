@@ -14,7 +14,10 @@
 //! * reminder emails whose hour has come (agenda, nudge, weekly summary) are queued, when
 //!   the scheduler knows the app's address ([`Scheduler::with_base_url`]; see `reminders`);
 //! * queued email is delivered, when the scheduler has a mail sender ([`Scheduler::with_mail`];
-//!   the module `mail::sender` says how it sends each message once).
+//!   the module `mail::sender` says how it sends each message once);
+//! * the dashboard's rollups are compacted (`dashboard::rollups`): the figures are exact
+//!   without it, compaction keeps them cheap to read. While there is activity to fold, the
+//!   scheduler comes back for more within [`ROLLUP_COMPACTION`].
 //!
 //! # Why it is safe to run many
 //!
@@ -64,6 +67,9 @@ pub const MAX_SLEEP: Duration = Duration::from_secs(15 * 60);
 /// another scheduler; there is no point asking again at once.
 const MIN_SLEEP: Duration = Duration::from_secs(1);
 
+/// How soon a scheduler that folded rollup deltas comes back for the next ones.
+pub const ROLLUP_COMPACTION: Duration = Duration::from_secs(30);
+
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const LAST_RETRY: Duration = Duration::from_secs(60);
 
@@ -97,6 +103,8 @@ pub struct PassReport {
     pub mail: mail::DeliveryReport,
     /// Reminder emails queued (none without a base URL: see [`Scheduler::with_base_url`]).
     pub reminders: crate::reminders::ReminderReport,
+    /// Rollup keys whose delta rows were folded into one (not a change of any figure).
+    pub rollup_keys_compacted: u64,
 }
 
 impl PassReport {
@@ -128,6 +136,9 @@ impl std::fmt::Display for PassReport {
         }
         if !self.mail.is_empty() {
             write!(f, ", {}", self.mail)?;
+        }
+        if self.rollup_keys_compacted > 0 {
+            write!(f, ", {} rollup keys compacted", self.rollup_keys_compacted)?;
         }
         Ok(())
     }
@@ -302,6 +313,9 @@ impl Scheduler {
                 .context("finding the next reminder hour")?;
             next = next.into_iter().chain(reminder_due).min();
         }
+        if report.rollup_keys_compacted > 0 {
+            next = next.into_iter().chain([now + ROLLUP_COMPACTION]).min();
+        }
         Ok(next.unwrap_or(now + MAX_SLEEP))
     }
 
@@ -365,6 +379,12 @@ impl Scheduler {
             && !stopping()
         {
             report.mail = mail.deliver(now, stop).await.context("delivering email")?;
+        }
+
+        if !stopping() {
+            report.rollup_keys_compacted = crate::dashboard::rollups::compact(&self.db)
+                .await
+                .context("compacting the dashboard's rollups")?;
         }
 
         report.overdue = work::count_overdue(&self.db, now).await?;
