@@ -699,10 +699,10 @@ create index prospects_dead_end_idx
 -- The funnel's cohorts.
 create index prospects_first_touched_idx on prospects (owner_id, first_touched_on)
     where first_touched_on is not null;
--- Open opportunities of a team, by last activity (stalled ones).
-create index opportunities_owner_open_idx on opportunities (owner_id, updated_at)
-    where stage in ('qualifying', 'meeting', 'proposal', 'negotiation');
+-- A team's opportunities by stage (the open ones, the stalled among them).
 create index opportunities_owner_idx on opportunities (owner_id, stage, id);
+-- Whether a touch was snoozed or skipped by its rep (re-engage dates honoured).
+create index prospect_events_touch_idx on prospect_events (touch_id) where touch_id is not null;
 -- Re-engage dates falling due, per owner.
 create index touches_owner_re_engage_idx on touches (owner_id, due_at) where kind = 're_engage';
 -- Cadence steps closed, per owner and day.

@@ -66,7 +66,7 @@ impl StepMeasure {
 pub enum Behind {
     /// Open opportunities (in a stage), now.
     Stage(Option<Stage>),
-    /// Open opportunities with no interaction and no change for the chosen days.
+    /// Open opportunities with no interaction and no stage change for the chosen days.
     Stalled,
     /// Prospects first touched in the range that reached at least this step.
     Funnel(FunnelStep),
@@ -316,16 +316,22 @@ impl Behind {
             }
             Behind::Stalled => {
                 let cutoff = f.now - Duration::days(f.stalled_days);
+                // No interaction with the prospect and no stage change (the opening
+                // included) since the cutoff, by when they happened, not when recorded.
                 q.push(
                     "select o.id as item_id, o.prospect_id, o.owner_id as who,
                             o.value_cents::float8 as amount
                      from opportunities o join prospects p on p.id = o.prospect_id
                      where o.stage in ('qualifying', 'meeting', 'proposal', 'negotiation')
-                       and o.updated_at < ",
+                       and coalesce(p.last_interaction_at, '-infinity') < ",
                 )
                 .push_bind(cutoff)
-                .push(" and coalesce(p.last_interaction_at, '-infinity') < ")
-                .push_bind(cutoff);
+                .push(
+                    " and not exists (select 1 from prospect_events e
+                                      where e.opportunity_id = o.id and e.occurred_at >= ",
+                )
+                .push_bind(cutoff)
+                .push(")");
                 push_users(q, "o.owner_id", users);
             }
             Behind::Funnel(step) => {

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use sqlx::PgExecutor;
-use time::{Date, Duration, OffsetDateTime, Weekday};
+use time::{Date, Duration, OffsetDateTime};
 
 use crate::{
     auth::{CurrentUser, Scope},
@@ -128,10 +128,11 @@ impl DashboardQuery {
             return Ok(Err(errors));
         }
 
+        // Everyone's figures (an admin with no team chosen) need no list of owners.
         let users = match (rep, team, scope.owner_ids()) {
             (Some(rep), ..) => Some(vec![rep]),
-            (None, Some(_), _) => Some(visible.iter().map(|p| p.id).collect()),
-            (None, None, owners) => owners.map(<[i64]>::to_vec),
+            (None, None, None) => None,
+            _ => Some(visible.iter().map(|p| p.id).collect()),
         };
         let people = match rep {
             Some(rep) => visible.into_iter().filter(|p| p.id == rep).collect(),
@@ -150,8 +151,9 @@ impl DashboardQuery {
     }
 }
 
-/// The people a viewer can pick: everyone in scope (in `team`, when one is chosen) who is
-/// active or has been given prospects; admins are not reps and are left out.
+/// The people a viewer can pick: the reps in scope (in `team`, when one is chosen), and
+/// managers who prospect themselves (own prospects or log interactions). Admins are not
+/// reps and are left out.
 pub async fn visible_people(
     db: impl PgExecutor<'_>,
     scope: &Scope,
@@ -161,7 +163,10 @@ pub async fn visible_people(
         Person,
         r#"select u.id, u.name, u.team_id, t.name as "team_name?"
            from users u left join teams t on t.id = u.team_id
-           where u.role <> 'admin'
+           where (u.role = 'rep'
+                  or (u.role = 'manager'
+                      and (exists (select 1 from prospects p where p.owner_id = u.id)
+                           or exists (select 1 from interactions i where i.logged_by = u.id))))
              and ($1::bigint[] is null or u.id = any($1))
              and ($2::bigint is null or u.team_id = $2)
            order by lower(u.name), u.id"#,
@@ -279,15 +284,10 @@ impl Filters {
     }
 }
 
-/// Whether `day` is a Saturday or a Sunday (for labelling, not for the figures).
-pub fn is_weekend(day: Date) -> bool {
-    matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
+    use time::{Weekday, macros::date};
 
     fn filters(from: Date, to: Date) -> Filters {
         Filters {

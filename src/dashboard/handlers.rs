@@ -121,6 +121,12 @@ pub async fn index(
     };
     match resolved {
         Ok(f) => {
+            // Show the range the figures cover, defaults included.
+            let query = DashboardQuery {
+                from: f.from.to_string(),
+                to: f.to.to_string(),
+                ..query
+            };
             let figures = Figures::load(&state, &f).await?;
             let people = visible_people(&state.db, &scope, f.team).await?;
             let view = DashboardView {
@@ -240,6 +246,8 @@ pub struct ListPage {
     prospects: Vec<ListedProspect>,
     opportunities: Vec<ListedOpportunity>,
     listed_opportunities: bool,
+    /// Whether some prospects carry several of the counted rows (then a column says how many).
+    several_per_prospect: bool,
     next_url: Option<String>,
     back_url: String,
 }
@@ -291,6 +299,7 @@ pub async fn list(
         prospects,
         opportunities,
         listed_opportunities: behind.listed() == Listed::Opportunities,
+        several_per_prospect: totals.items != totals.prospects,
         next_url,
         back_url: format!("/dashboard?{}", f.query_string(&[])),
     }

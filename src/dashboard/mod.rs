@@ -10,7 +10,7 @@
 //! computed):
 //!
 //! * **Pipeline** — open opportunities now by stage: count, total value and value ×
-//!   probability; *stalled* ones have had no interaction and no change for N days.
+//!   probability; *stalled* ones have had no interaction and no stage change for N days.
 //! * **Funnel** — a cohort: the prospects first touched in the range (the day of their
 //!   first interaction, on the clock of the rep who logged it), and how far each has come
 //!   since: touched → connected (a call answered or a reply) → meeting booked → meeting held

@@ -104,3 +104,81 @@ pub async fn refill(db: &PgPool) -> sqlx::Result<()> {
     sqlx::query!("select rollups_refill()").execute(db).await?;
     Ok(())
 }
+
+/// Where the rollups and derived columns disagree with a full scan of the source rows, one
+/// line per table (empty when they all agree). A full scan: for tests and for checking a
+/// database by hand, not for requests.
+pub async fn discrepancies(db: &PgPool) -> sqlx::Result<Vec<String>> {
+    let mut found = Vec::new();
+    for (table, keys, sums) in ROLLUPS {
+        let keys = keys.join(", ");
+        let summed = sums
+            .iter()
+            .map(|s| format!("sum({s})::bigint as {s}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let nonzero = sums
+            .iter()
+            .map(|s| format!("sum({s}) <> 0"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let plain = sums
+            .iter()
+            .map(|s| format!("{s}::bigint"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "with kept as (select {keys}, {summed} from {table} group by {keys} having {nonzero}),
+                  scanned as (select {keys}, {plain} from {table}_scan),
+                  differ as ((select 'kept' as side, * from (select * from kept except all select * from scanned) a)
+                             union all
+                             (select 'scanned', * from (select * from scanned except all select * from kept) b))
+             select count(*) as n, (select string_agg(d::text, '; ') from (select * from differ limit 5) d) as sample
+             from differ"
+        );
+        let (n, sample): (i64, Option<String>) = sqlx::query_as(&sql).fetch_one(db).await?;
+        if n > 0 {
+            found.push(format!(
+                "{table}: {n} rows differ from {table}_scan, e.g. {}",
+                sample.unwrap_or_default()
+            ));
+        }
+    }
+    let flows: (i64, Option<String>) = sqlx::query_as(
+        "with differ as (
+             select p.id, p.open_touches, s.open_touches as scanned_open_touches,
+                    p.first_touched_at, s.first_touched_at as scanned_first_touched_at,
+                    p.first_touched_on, s.first_touched_on as scanned_first_touched_on,
+                    p.funnel_contact_level, s.funnel_contact_level as scanned_contact_level,
+                    p.funnel_opportunity_level, s.funnel_opportunity_level as scanned_opportunity_level
+             from prospects p join prospect_flow_scan s on s.id = p.id
+             where (p.open_touches, p.first_touched_at, p.first_touched_on, p.funnel_contact_level,
+                    p.funnel_opportunity_level)
+                   is distinct from
+                   (s.open_touches, s.first_touched_at, s.first_touched_on, s.funnel_contact_level,
+                    s.funnel_opportunity_level))
+         select count(*), (select string_agg(d::text, '; ') from (select * from differ limit 5) d)
+         from differ",
+    )
+    .fetch_one(db)
+    .await?;
+    if flows.0 > 0 {
+        found.push(format!(
+            "prospects: {} rows' derived columns differ from prospect_flow_scan, e.g. {}",
+            flows.0,
+            flows.1.unwrap_or_default()
+        ));
+    }
+    let owners: i64 = sqlx::query_scalar(
+        "select count(*) from opportunities o join prospects p on p.id = o.prospect_id
+         where o.owner_id <> p.owner_id",
+    )
+    .fetch_one(db)
+    .await?;
+    if owners > 0 {
+        found.push(format!(
+            "opportunities: {owners} have an owner other than their prospect's"
+        ));
+    }
+    Ok(found)
+}

@@ -209,7 +209,7 @@ pub fn pipeline(f: &Filters, p: &Pipeline) -> Section {
         title: "Pipeline",
         intro: format!(
             "Open opportunities now, by stage, with their total value and their value weighted \
-             by probability. Stalled: open, with no interaction and no change for {} days.",
+             by probability. Stalled: open, with no interaction and no stage change for {} days.",
             f.stalled_days
         ),
         stats: vec![
