@@ -14,21 +14,17 @@ use time::{Date, Duration, OffsetDateTime};
 use tower_sessions::Session;
 
 use super::{
-    TouchKind,
     db::{self as touches_db},
     queue::{self, DeadEnd, QueuedTouch},
 };
 use crate::{
     auth::{CurrentUser, Scope},
-    enrollments::db::{self as enrollments_db, Actor},
     error::{AppError, Result},
     interactions::{
         self,
         handlers::{LogForm, LogFormView, OpenOpportunity},
     },
-    opportunities,
-    prospects::db::{self as prospects_db, NewEvent},
-    schedule,
+    opportunities, schedule,
     state::AppState,
     users,
     web::{FlashKind, FormErrors, Layout, flash, format},
@@ -429,27 +425,7 @@ pub async fn skip(
     let touch = touches_db::lock(&mut tx, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if touch.is_open() {
-        let actor = Actor {
-            user_id: user.id,
-            prospect_id: touch.prospect_id,
-            owner_id: touch.owner_id,
-            at: OffsetDateTime::now_utc(),
-        };
-        touches_db::mark_skipped(&mut tx, touch.id, reason, actor.at).await?;
-        prospects_db::insert_event(
-            &mut *tx,
-            NewEvent {
-                note: Some(reason),
-                touch_id: Some(touch.id),
-                ..NewEvent::new(touch.prospect_id, user.id, "touch_skipped")
-            },
-        )
-        .await?;
-        if let (TouchKind::Step, Some(enrollment_id)) = (touch.kind, touch.enrollment_id) {
-            enrollments_db::advance(&mut tx, &actor, enrollment_id).await?;
-        }
-    }
+    touches_db::skip(&mut tx, user.id, &touch, reason, OffsetDateTime::now_utc()).await?;
     tx.commit().await?;
     if headers.get("x-work-mode").is_none() {
         flash(&session, FlashKind::Info, "Touch skipped.").await?;
@@ -497,24 +473,11 @@ pub async fn snooze(
     let touch = touches_db::lock(&mut tx, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if touch.is_open() {
-        let hours = touches_db::working_hours(&mut *tx, touch.owner_id).await?;
-        let at = schedule::local_instant(until, hours.start, &hours.time_zone)
-            .unwrap_or_else(|| until.midnight().assume_utc());
-        touches_db::mark_snoozed(&mut tx, touch.id, at).await?;
-        // A sleeping scheduler learns of the new wake-up time at commit.
-        crate::scheduler::notify(&mut *tx).await?;
-        let note = format!("Until {}", format::date(until));
-        prospects_db::insert_event(
-            &mut *tx,
-            NewEvent {
-                note: Some(&note),
-                touch_id: Some(touch.id),
-                ..NewEvent::new(touch.prospect_id, user.id, "touch_snoozed")
-            },
-        )
-        .await?;
-    }
+    let hours = touches_db::working_hours(&mut *tx, touch.owner_id).await?;
+    let at = schedule::local_instant(until, hours.start, &hours.time_zone)
+        .unwrap_or_else(|| until.midnight().assume_utc());
+    let note = format!("Until {}", format::date(until));
+    touches_db::snooze(&mut tx, user.id, &touch, at, &note).await?;
     tx.commit().await?;
     if headers.get("x-work-mode").is_none() {
         flash(
