@@ -55,18 +55,31 @@ $$;
 create trigger interactions_occurred_on before insert or update of occurred_at, logged_by
     on interactions for each row execute function interactions_set_occurred_on();
 
+-- A touch's local days: the day it first fell due (a snooze moves `due_at`, not this) and
+-- the day it was closed. And whether the system withdrew it (the plan ended or changed)
+-- rather than the rep skipping it.
+alter table touches add column due_on date;
 alter table touches add column completed_on date;
-update touches set completed_on = local_date(completed_at, owner_id) where completed_at is not null;
+alter table touches add column cancelled boolean not null default false;
+update touches set due_on = local_date(due_at, owner_id),
+                   completed_on = local_date(completed_at, owner_id);
+update touches t set cancelled = true
+where t.status = 'skipped'
+  and not exists (select 1 from prospect_events e where e.touch_id = t.id and e.kind = 'touch_skipped');
+alter table touches alter column due_on set not null;
 
-create function touches_set_completed_on() returns trigger language plpgsql as $$
+create function touches_set_days() returns trigger language plpgsql as $$
 begin
+    if tg_op = 'INSERT' then
+        new.due_on := coalesce(new.due_on, local_date(new.due_at, new.owner_id));
+    end if;
     new.completed_on := case when new.completed_at is not null
                              then local_date(new.completed_at, new.owner_id) end;
     return new;
 end
 $$;
-create trigger touches_completed_on before insert or update of completed_at, owner_id
-    on touches for each row execute function touches_set_completed_on();
+create trigger touches_days before insert or update of completed_at, owner_id
+    on touches for each row execute function touches_set_days();
 
 -- Who owned the prospect when the enrollment ended, and on which of their days: exits are
 -- credited to the rep whose plan it was.
@@ -94,20 +107,52 @@ $$;
 create trigger enrollments_ended before insert or update of status
     on enrollments for each row execute function enrollments_set_ended();
 
+-- The step whose touch has been scheduled (`current_position` when the enrollment is up to
+-- date): an active enrollment where they differ waits for the scheduler, and a partial
+-- index holds just those, so a scheduler pass costs the backlog, not every enrollment.
+alter table enrollments add column scheduled_position integer;
+update enrollments e
+set scheduled_position = (select max(s.position) from touches t
+                          join cadence_steps s on s.id = t.step_id
+                          where t.enrollment_id = e.id and t.kind = 'step');
+create index enrollments_to_schedule_idx on enrollments (id)
+    where status = 'active' and scheduled_position is distinct from current_position;
+
 -- An opportunity belongs to its prospect's owner; kept here so that team queries on open
 -- opportunities use an index instead of a join through every prospect.
 alter table opportunities add column owner_id bigint references users (id);
 update opportunities o set owner_id = p.owner_id from prospects p where p.id = o.prospect_id;
 alter table opportunities alter column owner_id set not null;
 
-create function opportunities_set_owner() returns trigger language plpgsql as $$
+-- And its last activity: the latest interaction with its prospect or change of its stage
+-- (its opening included), by when they happened; an open one idle for N days is stalled.
+alter table opportunities add column last_activity_at timestamptz;
+update opportunities o
+set last_activity_at = coalesce(greatest(
+    (select max(i.occurred_at) from interactions i where i.prospect_id = o.prospect_id),
+    (select max(e.occurred_at) from prospect_events e where e.opportunity_id = o.id)),
+    o.created_at);
+alter table opportunities alter column last_activity_at set not null;
+
+create function opportunities_set_derived() returns trigger language plpgsql as $$
 begin
-    new.owner_id := (select owner_id from prospects where id = new.prospect_id);
+    if tg_op = 'INSERT' or new.prospect_id <> old.prospect_id then
+        new.owner_id := (select owner_id from prospects where id = new.prospect_id);
+    end if;
+    if tg_op = 'INSERT' then
+        -- Opened by the interaction just logged, when it happened (or now, without one).
+        new.last_activity_at := coalesce(
+            (select max(i.occurred_at) from interactions i where i.prospect_id = new.prospect_id),
+            new.last_activity_at, new.created_at);
+    elsif new.stage <> old.stage then
+        -- `move_stage` dates the change in `updated_at`.
+        new.last_activity_at := greatest(old.last_activity_at, new.updated_at);
+    end if;
     return new;
 end
 $$;
-create trigger opportunities_owner before insert or update of prospect_id
-    on opportunities for each row execute function opportunities_set_owner();
+create trigger opportunities_derived before insert or update of prospect_id, stage
+    on opportunities for each row execute function opportunities_set_derived();
 
 -- Per prospect: its open (pending or snoozed) touches, its first touch, and the furthest
 -- funnel step its interactions (1–4) and its opportunities (5 opened, 6 won) have reached.
@@ -134,7 +179,8 @@ left join lateral (select i.occurred_at, i.occurred_on from interactions i
                    order by i.occurred_at, i.id limit 1) first_touch on true;
 
 ------------------------------------------------------------------------------------------
--- Rollups: signed deltas, summed by readers, folded by `rollups_compact`
+-- Rollups: signed deltas, summed by readers, folded by `rollups_compact`. Each key index
+-- includes the summed columns, so a dashboard reads the index alone.
 ------------------------------------------------------------------------------------------
 
 -- Interactions per rep (who logged them), local day and channel, and the interest
@@ -149,7 +195,8 @@ create table activity_rollup (
     decided_none bigint not null,
     compacted boolean not null default false
 );
-create index activity_rollup_key_idx on activity_rollup (user_id, day, channel);
+create index activity_rollup_key_idx on activity_rollup (user_id, day, channel)
+    include (interactions, decided_current, decided_future, decided_none);
 create index activity_rollup_fresh_idx on activity_rollup (user_id) where not compacted;
 
 create view activity_rollup_scan as
@@ -170,7 +217,8 @@ create table prospect_rollup (
     dead_ends bigint not null,
     compacted boolean not null default false
 );
-create index prospect_rollup_key_idx on prospect_rollup (owner_id, interest);
+create index prospect_rollup_key_idx on prospect_rollup (owner_id, interest)
+    include (prospects, dead_ends);
 create index prospect_rollup_fresh_idx on prospect_rollup (owner_id) where not compacted;
 
 create function prospect_is_dead_end(p prospects) returns boolean
@@ -185,6 +233,22 @@ select p.owner_id, p.interest, count(*) as prospects,
 from prospects p
 group by 1, 2;
 
+-- The tags in use, per owner (for the prospect list's suggestions).
+create table tag_rollup (
+    owner_id bigint not null,
+    tag text not null,
+    prospects bigint not null,
+    compacted boolean not null default false
+);
+create index tag_rollup_key_idx on tag_rollup (owner_id, tag)
+    include (prospects);
+create index tag_rollup_fresh_idx on tag_rollup (owner_id) where not compacted;
+
+create view tag_rollup_scan as
+select p.owner_id, t.tag, count(*) as prospects
+from prospects p cross join unnest(p.tags) as t (tag)
+group by 1, 2;
+
 -- The funnel by cohort: prospects per owner and day of first touch, by the furthest step
 -- reached (1 touched … 4 meeting held, 5 opportunity, 6 won).
 create table funnel_rollup (
@@ -194,7 +258,8 @@ create table funnel_rollup (
     prospects bigint not null,
     compacted boolean not null default false
 );
-create index funnel_rollup_key_idx on funnel_rollup (owner_id, cohort_day, level);
+create index funnel_rollup_key_idx on funnel_rollup (owner_id, cohort_day, level)
+    include (prospects);
 create index funnel_rollup_fresh_idx on funnel_rollup (owner_id) where not compacted;
 
 create view funnel_rollup_scan as
@@ -215,7 +280,8 @@ create table pipeline_rollup (
     weighted_cent_percent bigint not null,
     compacted boolean not null default false
 );
-create index pipeline_rollup_key_idx on pipeline_rollup (owner_id, stage);
+create index pipeline_rollup_key_idx on pipeline_rollup (owner_id, stage)
+    include (opportunities, value_cents, weighted_cent_percent);
 create index pipeline_rollup_fresh_idx on pipeline_rollup (owner_id) where not compacted;
 
 create view pipeline_rollup_scan as
@@ -224,8 +290,9 @@ select owner_id, stage, count(*) as opportunities, sum(value_cents)::bigint as v
 from opportunities
 group by 1, 2;
 
--- Cadence steps worked, per touch owner, local day closed, cadence and step position: done
--- and skipped, and how many of the done touches got a reply or a meeting.
+-- Cadence steps worked, per touch owner, local day closed, cadence and step position: done,
+-- skipped by the rep, cancelled by the plan, and how many of the done touches got a reply
+-- or a meeting.
 create table cadence_step_rollup (
     owner_id bigint not null,
     day date not null,
@@ -233,17 +300,20 @@ create table cadence_step_rollup (
     position integer not null,
     done bigint not null,
     skipped bigint not null,
+    cancelled bigint not null,
     replied bigint not null,
     meetings bigint not null,
     compacted boolean not null default false
 );
-create index cadence_step_rollup_key_idx on cadence_step_rollup (owner_id, day, cadence_id, position);
+create index cadence_step_rollup_key_idx on cadence_step_rollup (owner_id, day, cadence_id, position)
+    include (done, skipped, cancelled, replied, meetings);
 create index cadence_step_rollup_fresh_idx on cadence_step_rollup (owner_id) where not compacted;
 
 create view cadence_step_rollup_scan as
 select t.owner_id, t.completed_on as day, e.cadence_id, s.position,
        count(*) filter (where t.status = 'done') as done,
-       count(*) filter (where t.status = 'skipped') as skipped,
+       count(*) filter (where t.status = 'skipped' and not t.cancelled) as skipped,
+       count(*) filter (where t.status = 'skipped' and t.cancelled) as cancelled,
        count(*) filter (where t.status = 'done' and i.outcome = 'replied') as replied,
        count(*) filter (where t.status = 'done' and i.outcome in ('meeting_booked', 'meeting_held')) as meetings
 from touches t
@@ -264,7 +334,8 @@ create table cadence_exit_rollup (
     enrollments bigint not null,
     compacted boolean not null default false
 );
-create index cadence_exit_rollup_key_idx on cadence_exit_rollup (owner_id, day, cadence_id, ending, reason);
+create index cadence_exit_rollup_key_idx on cadence_exit_rollup (owner_id, day, cadence_id, ending, reason)
+    include (enrollments);
 create index cadence_exit_rollup_fresh_idx on cadence_exit_rollup (owner_id) where not compacted;
 
 create view cadence_exit_rollup_scan as
@@ -273,6 +344,71 @@ select ended_owner_id as owner_id, ended_on as day, cadence_id, status as ending
 from enrollments
 where status in ('completed', 'exited')
 group by 1, 2, 3, 4, 5;
+
+-- Re-engage dates per owner and the local day they fell due: the dates to honour (not those
+-- the system withdrew: a later date replaced it, the prospect left every cadence) and those
+-- honoured on time (done by the end of that day; a snooze makes it late).
+create table re_engage_rollup (
+    owner_id bigint not null,
+    due_on date not null,
+    dates bigint not null,
+    honoured bigint not null,
+    compacted boolean not null default false
+);
+create index re_engage_rollup_key_idx on re_engage_rollup (owner_id, due_on)
+    include (dates, honoured);
+create index re_engage_rollup_fresh_idx on re_engage_rollup (owner_id) where not compacted;
+
+create view re_engage_rollup_scan as
+select owner_id, due_on, count(*) as dates,
+       count(*) filter (where status = 'done' and completed_on <= due_on) as honoured
+from touches
+where kind = 're_engage' and not cancelled
+group by 1, 2;
+
+-- Future interest brought back to current, one row per comeback: who brought it back (the
+-- change's actor), on which of their days, and how long it had been future interest (since
+-- the latest move to future before it, or since the prospect was created).
+create table comebacks (
+    event_id bigint primary key references prospect_events (id),
+    prospect_id bigint not null references prospects (id),
+    user_id bigint not null references users (id),
+    day date not null,
+    waited_seconds double precision not null
+);
+create index comebacks_user_day_idx on comebacks (user_id, day) include (waited_seconds, prospect_id);
+create index comebacks_prospect_idx on comebacks (prospect_id);
+
+create view comebacks_scan as
+select e.id as event_id, e.prospect_id, e.actor_id as user_id,
+       local_date(e.occurred_at, e.actor_id) as day,
+       extract(epoch from e.occurred_at - coalesce(
+           (select max(f.occurred_at) from prospect_events f
+            where f.prospect_id = e.prospect_id and f.kind = 'interest_changed'
+              and f.to_value = 'future' and f.occurred_at <= e.occurred_at),
+           (select p.created_at from prospects p where p.id = e.prospect_id)))::float8 as waited_seconds
+from prospect_events e
+where e.kind = 'interest_changed' and e.from_value = 'future' and e.to_value = 'current'
+  and e.actor_id is not null;
+
+-- A change of interest can be back-dated before a comeback it then shortens: the comebacks
+-- of the prospects concerned are recomputed, not patched.
+create function comebacks_refresh() returns trigger language plpgsql as $$
+declare
+    concerned bigint[] := array(select distinct prospect_id from new_rows
+                                where kind = 'interest_changed');
+begin
+    if cardinality(concerned) > 0 then
+        delete from comebacks where prospect_id = any(concerned);
+        insert into comebacks (event_id, prospect_id, user_id, day, waited_seconds)
+        select event_id, prospect_id, user_id, day, waited_seconds
+        from comebacks_scan where prospect_id = any(concerned);
+    end if;
+    return null;
+end
+$$;
+create trigger prospect_events_comebacks after insert on prospect_events
+    referencing new table as new_rows for each statement execute function comebacks_refresh();
 
 ------------------------------------------------------------------------------------------
 -- The contributions of changed rows: each `<table>_apply(olds, news)` counts the old images
@@ -300,6 +436,11 @@ begin
         or sum(sign) filter (where decision = 'future') <> 0
         or sum(sign) filter (where decision = 'none') <> 0
     order by 1, 2, 3;
+
+    -- The prospects' opportunities were active then.
+    update opportunities o set last_activity_at = f.last_at
+    from (select prospect_id, max(occurred_at) as last_at from unnest(news) group by 1) f
+    where o.prospect_id = f.prospect_id and o.last_activity_at < f.last_at;
 
     if cardinality(olds) = 0 then
         -- New interactions can only move a first touch earlier or a level up.
@@ -361,6 +502,17 @@ begin
     having sum(sign) <> 0
     order by 1, 2, 3;
 
+    with changes as (
+        select p.owner_id, t.tag, -1 as sign from unnest(olds) p cross join unnest(p.tags) as t (tag)
+        union all
+        select p.owner_id, t.tag, 1 from unnest(news) p cross join unnest(p.tags) as t (tag)
+    )
+    insert into tag_rollup (owner_id, tag, prospects)
+    select owner_id, tag, sum(sign) from changes
+    group by 1, 2
+    having sum(sign) <> 0
+    order by 1, 2;
+
     -- A new owner takes the prospect's opportunities along.
     update opportunities op set owner_id = n.owner_id
     from unnest(news) n join unnest(olds) o on o.id = n.id
@@ -402,10 +554,12 @@ begin
         union all
         select t.*, 1 from unnest(news) t
     )
-    insert into cadence_step_rollup (owner_id, day, cadence_id, position, done, skipped, replied, meetings)
+    insert into cadence_step_rollup (owner_id, day, cadence_id, position, done, skipped, cancelled,
+                                     replied, meetings)
     select c.owner_id, c.completed_on, e.cadence_id, s.position,
            coalesce(sum(c.sign) filter (where c.status = 'done'), 0),
-           coalesce(sum(c.sign) filter (where c.status = 'skipped'), 0),
+           coalesce(sum(c.sign) filter (where c.status = 'skipped' and not c.cancelled), 0),
+           coalesce(sum(c.sign) filter (where c.status = 'skipped' and c.cancelled), 0),
            coalesce(sum(c.sign) filter (where c.status = 'done' and i.outcome = 'replied'), 0),
            coalesce(sum(c.sign) filter (where c.status = 'done'
                                           and i.outcome in ('meeting_booked', 'meeting_held')), 0)
@@ -416,11 +570,33 @@ begin
     where c.kind = 'step' and c.status in ('done', 'skipped')
     group by 1, 2, 3, 4
     having sum(c.sign) filter (where c.status = 'done') <> 0
-        or sum(c.sign) filter (where c.status = 'skipped') <> 0
+        or sum(c.sign) filter (where c.status = 'skipped' and not c.cancelled) <> 0
+        or sum(c.sign) filter (where c.status = 'skipped' and c.cancelled) <> 0
         or sum(c.sign) filter (where c.status = 'done' and i.outcome = 'replied') <> 0
         or sum(c.sign) filter (where c.status = 'done'
                                  and i.outcome in ('meeting_booked', 'meeting_held')) <> 0
     order by 1, 2, 3, 4;
+
+    with changes as (
+        select t.*, -1 as sign from unnest(olds) t
+        union all
+        select t.*, 1 from unnest(news) t
+    )
+    insert into re_engage_rollup (owner_id, due_on, dates, honoured)
+    select owner_id, due_on, sum(sign),
+           coalesce(sum(sign) filter (where status = 'done' and completed_on <= due_on), 0)
+    from changes
+    where kind = 're_engage' and not cancelled
+    group by 1, 2
+    having sum(sign) <> 0 or sum(sign) filter (where status = 'done' and completed_on <= due_on) <> 0
+    order by 1, 2;
+
+    -- The step each enrollment has scheduled.
+    update enrollments e set scheduled_position = s.position
+    from unnest(news) n join cadence_steps s on s.id = n.step_id
+    where n.kind = 'step' and e.id = n.enrollment_id
+      and e.scheduled_position is distinct from s.position
+      and not exists (select 1 from unnest(olds) o where o.id = n.id);
 
     -- Open touches per prospect (a snooze ending is no change: both images are open).
     with changes as (
@@ -491,9 +667,9 @@ declare
 begin
     for source in select * from (values
         ('interactions', '{r}.prospect_id, {r}.logged_by, {r}.occurred_at, {r}.occurred_on, {r}.channel, {r}.outcome, {r}.decision'),
-        ('prospects', '{r}.owner_id, {r}.interest, prospect_is_dead_end({r}), {r}.first_touched_on, greatest({r}.funnel_contact_level, {r}.funnel_opportunity_level)'),
+        ('prospects', '{r}.owner_id, {r}.interest, prospect_is_dead_end({r}), {r}.first_touched_on, greatest({r}.funnel_contact_level, {r}.funnel_opportunity_level), {r}.tags'),
         ('opportunities', '{r}.prospect_id, {r}.owner_id, {r}.stage, {r}.value_cents, {r}.probability'),
-        ('touches', '{r}.prospect_id, {r}.owner_id, {r}.status, {r}.completed_on, {r}.interaction_id, {r}.enrollment_id, {r}.step_id'),
+        ('touches', '{r}.prospect_id, {r}.owner_id, {r}.status, {r}.completed_on, {r}.interaction_id, {r}.enrollment_id, {r}.step_id, {r}.due_on, {r}.cancelled'),
         ('enrollments', '{r}.status, {r}.ended_owner_id, {r}.ended_on, {r}.cadence_id, {r}.exit_reason')
     ) as v (name, relevant)
     loop
@@ -564,20 +740,29 @@ $$;
 
 -- Rebuilds every rollup from its scan view, one compacted row per key.
 create function rollups_refill() returns void language sql as $$
-    truncate activity_rollup, prospect_rollup, funnel_rollup, pipeline_rollup,
-             cadence_step_rollup, cadence_exit_rollup;
+    truncate activity_rollup, prospect_rollup, tag_rollup, funnel_rollup, pipeline_rollup,
+             cadence_step_rollup, cadence_exit_rollup, re_engage_rollup;
     insert into activity_rollup (user_id, day, channel, interactions, decided_current,
                                  decided_future, decided_none, compacted)
     select user_id, day, channel, interactions, decided_current, decided_future, decided_none, true
     from activity_rollup_scan;
     insert into prospect_rollup (owner_id, interest, prospects, dead_ends, compacted)
     select owner_id, interest, prospects, dead_ends, true from prospect_rollup_scan;
+    insert into tag_rollup (owner_id, tag, prospects, compacted)
+    select owner_id, tag, prospects, true from tag_rollup_scan;
     insert into funnel_rollup (owner_id, cohort_day, level, prospects, compacted)
     select owner_id, cohort_day, level, prospects, true from funnel_rollup_scan;
     insert into pipeline_rollup (owner_id, stage, opportunities, value_cents, weighted_cent_percent, compacted)
     select owner_id, stage, opportunities, value_cents, weighted_cent_percent, true from pipeline_rollup_scan;
-    insert into cadence_step_rollup (owner_id, day, cadence_id, position, done, skipped, replied, meetings, compacted)
-    select owner_id, day, cadence_id, position, done, skipped, replied, meetings, true from cadence_step_rollup_scan;
+    insert into cadence_step_rollup (owner_id, day, cadence_id, position, done, skipped, cancelled,
+                                     replied, meetings, compacted)
+    select owner_id, day, cadence_id, position, done, skipped, cancelled, replied, meetings, true
+    from cadence_step_rollup_scan;
+    insert into re_engage_rollup (owner_id, due_on, dates, honoured, compacted)
+    select owner_id, due_on, dates, honoured, true from re_engage_rollup_scan;
+    truncate comebacks;
+    insert into comebacks (event_id, prospect_id, user_id, day, waited_seconds)
+    select event_id, prospect_id, user_id, day, waited_seconds from comebacks_scan;
     insert into cadence_exit_rollup (owner_id, day, cadence_id, ending, reason, enrollments, compacted)
     select owner_id, day, cadence_id, ending, reason, enrollments, true from cadence_exit_rollup_scan;
 $$;
@@ -597,20 +782,24 @@ create index prospects_dead_end_idx
 -- The funnel's cohorts.
 create index prospects_first_touched_idx on prospects (owner_id, first_touched_on)
     where first_touched_on is not null;
--- A team's opportunities by stage (the open ones, the stalled among them).
+-- A team's opportunities by stage; its open ones by last activity (the stalled ones).
 create index opportunities_owner_idx on opportunities (owner_id, stage, id);
--- Whether a touch was snoozed or skipped by its rep (re-engage dates honoured).
-create index prospect_events_touch_idx on prospect_events (touch_id) where touch_id is not null;
--- Re-engage dates falling due, per owner.
-create index touches_owner_re_engage_idx on touches (owner_id, due_at) where kind = 're_engage';
+create index opportunities_owner_idle_idx on opportunities (owner_id, last_activity_at)
+    include (value_cents) where stage in ('qualifying', 'meeting', 'proposal', 'negotiation');
+-- Touches overdue (pending and past due), per owner and in all.
+create index touches_owner_pending_idx on touches (owner_id, due_at) where status = 'pending';
+create index touches_pending_idx on touches (due_at) where status = 'pending';
+-- Future-interest prospects by re-engage date, for the scheduler.
+create index prospects_re_engage_idx on prospects (re_engage_on)
+    where interest = 'future' and not do_not_contact;
+
+-- Re-engage dates falling due, per owner and day.
+create index touches_owner_re_engage_idx on touches (owner_id, due_on) where kind = 're_engage';
 -- Cadence steps closed, per owner and day.
 create index touches_owner_closed_step_idx on touches (owner_id, completed_on)
     where kind = 'step' and status in ('done', 'skipped');
 -- A rep's interactions by local day.
 create index interactions_logged_by_day_idx on interactions (logged_by, occurred_on);
--- Future interest coming back to current, by the rep who brought it back.
-create index prospect_events_comeback_idx on prospect_events (actor_id, occurred_at)
-    where kind = 'interest_changed' and from_value = 'future' and to_value = 'current';
 -- When each prospect last moved to future interest.
 create index prospect_events_to_future_idx on prospect_events (prospect_id, occurred_at)
     where kind = 'interest_changed' and to_value = 'future';

@@ -40,14 +40,43 @@ enum Command {
     /// Fill the database with sample data.
     Seed {
         /// The demo workspace: one team, five logins, ~300 prospects with their history.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "scale")]
         demo: bool,
+        /// A large organisation for the benchmarks, into an empty database: by default 500
+        /// reps in 50 teams, 200,000 accounts, 1,000,000 prospects and 10,000,000
+        /// interactions over two years.
+        #[arg(long)]
+        scale: bool,
+        #[arg(long, requires = "scale", default_value_t = 500)]
+        reps: usize,
+        #[arg(long, requires = "scale", default_value_t = 50)]
+        teams: usize,
+        #[arg(long, requires = "scale", default_value_t = 200_000)]
+        accounts: usize,
+        #[arg(long, requires = "scale", default_value_t = 1_000_000)]
+        prospects: usize,
+        #[arg(long, requires = "scale", default_value_t = 10_000_000)]
+        interactions: usize,
+    },
+    /// The dashboard's rollups.
+    Rollups {
+        #[command(subcommand)]
+        command: RollupsCommand,
     },
     /// Manage users.
     User {
         #[command(subcommand)]
         command: UserCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum RollupsCommand {
+    /// Compare every rollup and derived column with a full scan of the source rows (slow
+    /// on a large database); exits non-zero if any differs.
+    Verify,
+    /// Recompute every rollup and derived column from the source rows.
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -125,11 +154,49 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Migrations are up to date.");
             Ok(())
         }
-        Command::Seed { demo } => {
-            anyhow::ensure!(demo, "say which data to seed: `prospector seed --demo`");
+        Command::Seed {
+            demo,
+            scale,
+            reps,
+            teams,
+            accounts,
+            prospects,
+            interactions,
+        } => {
             let state = AppState::new(config, db);
+            if scale {
+                let sizes = seed::scale::Sizes {
+                    reps,
+                    teams,
+                    accounts,
+                    prospects,
+                    interactions,
+                };
+                let report = seed::scale::seed(&state, &sizes, true).await?;
+                println!("Wrote the scale organisation:\n{report}");
+                return Ok(());
+            }
+            anyhow::ensure!(
+                demo,
+                "say which data to seed: `prospector seed --demo` or `prospector seed --scale`"
+            );
             let report = seed::demo::seed(&state).await?;
             println!("{report}");
+            Ok(())
+        }
+        Command::Rollups {
+            command: RollupsCommand::Verify,
+        } => {
+            let found = prospector::dashboard::rollups::discrepancies(&db).await?;
+            anyhow::ensure!(found.is_empty(), "{}", found.join("\n"));
+            println!("Every rollup and derived column agrees with a full scan.");
+            Ok(())
+        }
+        Command::Rollups {
+            command: RollupsCommand::Rebuild,
+        } => {
+            prospector::dashboard::rollups::refresh_all(&db).await?;
+            println!("Rebuilt the rollups and derived columns from the source rows.");
             Ok(())
         }
         Command::User {

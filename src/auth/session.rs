@@ -12,9 +12,13 @@ use crate::{
 
 const USER_ID: &str = "user_id";
 const AUTHENTICATED_AT: &str = "authenticated_at";
+const SEEN_AT: &str = "seen_at";
 
 /// A session ends after this long without a request (enforced by the store's expiry)…
 pub const IDLE_TIMEOUT: Duration = Duration::hours(8);
+/// …which a request pushes back only when the session was last saved this long ago, so
+/// that reading a page does not cost a write: the idle timeout is kept within this much.
+pub const SEEN_RESOLUTION: Duration = Duration::minutes(5);
 /// …and this long after sign-in, however busy it is.
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::days(7);
 
@@ -98,6 +102,7 @@ pub async fn current_user(parts: &mut Parts, state: &AppState) -> Result<Option<
     };
     match user {
         Some(user) => {
+            keep_alive(&session).await?;
             parts.extensions.insert(user.clone());
             Ok(Some(user))
         }
@@ -107,6 +112,17 @@ pub async fn current_user(parts: &mut Parts, state: &AppState) -> Result<Option<
             Ok(None)
         }
     }
+}
+
+/// Marks the session as in use (which saves it with a new expiry) when it was last marked
+/// more than [`SEEN_RESOLUTION`] ago.
+async fn keep_alive(session: &Session) -> Result<()> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let seen_at = session.get::<i64>(SEEN_AT).await.map_err(session_error)?;
+    if seen_at.is_none_or(|t| now - t >= SEEN_RESOLUTION.whole_seconds()) {
+        session.insert(SEEN_AT, now).await.map_err(session_error)?;
+    }
+    Ok(())
 }
 
 async fn load_active_user(db: &sqlx::PgPool, id: i64) -> sqlx::Result<Option<CurrentUser>> {

@@ -27,14 +27,16 @@ use crate::{
 pub enum StepMeasure {
     Done,
     Skipped,
+    Cancelled,
     Replied,
     Meetings,
 }
 
 impl StepMeasure {
-    pub const ALL: [StepMeasure; 4] = [
+    pub const ALL: [StepMeasure; 5] = [
         StepMeasure::Done,
         StepMeasure::Skipped,
+        StepMeasure::Cancelled,
         StepMeasure::Replied,
         StepMeasure::Meetings,
     ];
@@ -43,6 +45,7 @@ impl StepMeasure {
         match self {
             StepMeasure::Done => "done",
             StepMeasure::Skipped => "skipped",
+            StepMeasure::Cancelled => "cancelled",
             StepMeasure::Replied => "replied",
             StepMeasure::Meetings => "meetings",
         }
@@ -55,7 +58,8 @@ impl StepMeasure {
     fn label(self) -> &'static str {
         match self {
             StepMeasure::Done => "done",
-            StepMeasure::Skipped => "skipped",
+            StepMeasure::Skipped => "skipped by the rep",
+            StepMeasure::Cancelled => "cancelled when the plan ended or changed",
             StepMeasure::Replied => "done with a reply",
             StepMeasure::Meetings => "done with a meeting booked or held",
         }
@@ -82,7 +86,7 @@ pub enum Behind {
     Overdue,
     /// Open prospects with no next step and no recorded reason, now.
     DeadEnds,
-    /// Re-engage touches due in the range up to now (all, honoured on time, or missed).
+    /// Re-engage dates due in the range up to today (all, honoured on time, or missed).
     ReEngage { on_time: Option<bool> },
     /// Cadence touches (of one cadence, of one step) closed in the range.
     CadenceStep {
@@ -270,7 +274,7 @@ impl Behind {
             Behind::Overdue => "Touches overdue now".to_string(),
             Behind::DeadEnds => "Dead ends now: open prospects with no next step".to_string(),
             Behind::ReEngage { on_time } => format!(
-                "Re-engage dates due {}{}",
+                "Re-engage dates due {} (up to today){}",
                 f.range_label(),
                 match on_time {
                     None => "",
@@ -300,7 +304,6 @@ impl Behind {
     /// Appends the select of `(item_id, prospect_id, who, amount)` rows.
     pub fn push_rows(&self, q: &mut QueryBuilder<'_, Postgres>, f: &Filters) {
         let users = f.users().map(<[i64]>::to_vec);
-        let (lo, hi) = f.instant_bounds();
         match self {
             Behind::Stage(stage) => {
                 q.push(
@@ -316,22 +319,16 @@ impl Behind {
             }
             Behind::Stalled => {
                 let cutoff = f.now - Duration::days(f.stalled_days);
-                // No interaction with the prospect and no stage change (the opening
-                // included) since the cutoff, by when they happened, not when recorded.
+                // `last_activity_at`: the latest interaction with the prospect or stage
+                // change (the opening included), by when it happened.
                 q.push(
                     "select o.id as item_id, o.prospect_id, o.owner_id as who,
                             o.value_cents::float8 as amount
-                     from opportunities o join prospects p on p.id = o.prospect_id
+                     from opportunities o
                      where o.stage in ('qualifying', 'meeting', 'proposal', 'negotiation')
-                       and coalesce(p.last_interaction_at, '-infinity') < ",
+                       and o.last_activity_at < ",
                 )
-                .push_bind(cutoff)
-                .push(
-                    " and not exists (select 1 from prospect_events e
-                                      where e.opportunity_id = o.id and e.occurred_at >= ",
-                )
-                .push_bind(cutoff)
-                .push(")");
+                .push_bind(cutoff);
                 push_users(q, "o.owner_id", users);
             }
             Behind::Funnel(step) => {
@@ -368,28 +365,16 @@ impl Behind {
                 push_users(q, "p.owner_id", users);
             }
             Behind::Comebacks => {
-                // How long it had been future interest: since the latest move to future
-                // before coming back (or since it was created, if it never moved there).
+                // `comebacks`: one row per return, with how long it had been future interest.
                 q.push(
-                    "select e.id as item_id, e.prospect_id, e.actor_id as who,
-                            extract(epoch from e.occurred_at - coalesce(
-                                (select max(f.occurred_at) from prospect_events f
-                                 where f.prospect_id = e.prospect_id and f.kind = 'interest_changed'
-                                   and f.to_value = 'future' and f.occurred_at <= e.occurred_at),
-                                (select p.created_at from prospects p where p.id = e.prospect_id)
-                            ))::float8 as amount
-                     from prospect_events e
-                     where e.kind = 'interest_changed' and e.from_value = 'future'
-                       and e.to_value = 'current' and e.occurred_at >= ",
+                    "select c.event_id as item_id, c.prospect_id, c.user_id as who,
+                            c.waited_seconds as amount
+                     from comebacks c where c.day between ",
                 )
-                .push_bind(lo)
-                .push(" and e.occurred_at < ")
-                .push_bind(hi)
-                .push(" and local_date(e.occurred_at, e.actor_id) between ")
                 .push_bind(f.from)
                 .push(" and ")
                 .push_bind(f.to);
-                push_users(q, "e.actor_id", users);
+                push_users(q, "c.user_id", users);
             }
             Behind::Overdue => {
                 q.push(
@@ -412,41 +397,27 @@ impl Behind {
                 push_users(q, "p.owner_id", users);
             }
             Behind::ReEngage { on_time } => {
-                // Due in the range and by now. Touches the system closed (a later date
-                // replaced it, the prospect left every cadence) are not dates to honour; a
-                // rep's own skip is a date missed. On time: done by the end of its day,
-                // never snoozed.
+                // The rule of `re_engage_rollup`: dates that fell due in the range, up to
+                // today, that the system did not withdraw; on time when done by the end of
+                // the day the date first fell due (a snooze makes it late).
                 q.push(
                     "select t.id as item_id, t.prospect_id, t.owner_id as who,
-                            (t.status = 'done' and t.completed_on <= local_date(t.due_at, t.owner_id)
-                             and not exists (select 1 from prospect_events s
-                                             where s.touch_id = t.id and s.kind = 'touch_snoozed'))::int::float8 as amount
+                            (t.status = 'done' and t.completed_on <= t.due_on)::int::float8 as amount
                      from touches t
-                     where t.kind = 're_engage' and t.due_at >= ",
+                     where t.kind = 're_engage' and not t.cancelled and t.due_on between ",
                 )
-                .push_bind(lo)
-                .push(" and t.due_at < least(")
-                .push_bind(hi)
-                .push(", ")
-                .push_bind(f.now)
-                .push(") and local_date(t.due_at, t.owner_id) between ")
                 .push_bind(f.from)
                 .push(" and ")
-                .push_bind(f.to)
-                .push(
-                    " and (t.status <> 'skipped'
-                           or exists (select 1 from prospect_events s
-                                      where s.touch_id = t.id and s.kind = 'touch_skipped'))",
-                );
+                .push_bind(f.to.min(f.today));
                 push_users(q, "t.owner_id", users);
-                if let Some(on_time) = on_time {
-                    // `amount` restated as a condition.
-                    q.push(if *on_time { " and " } else { " and not " }).push(
-                        "(t.status = 'done' and t.completed_on <= local_date(t.due_at, t.owner_id)
-                          and not exists (select 1 from prospect_events s
-                                          where s.touch_id = t.id and s.kind = 'touch_snoozed'))",
-                    );
-                }
+                match on_time {
+                    Some(true) => q.push(" and t.status = 'done' and t.completed_on <= t.due_on"),
+                    Some(false) => q.push(
+                        " and not (t.status = 'done' and t.completed_on is not null
+                                   and t.completed_on <= t.due_on)",
+                    ),
+                    None => q,
+                };
             }
             Behind::CadenceStep {
                 cadence_id,
@@ -472,7 +443,8 @@ impl Behind {
                 }
                 q.push(match measure {
                     StepMeasure::Done => " and t.status = 'done'",
-                    StepMeasure::Skipped => " and t.status = 'skipped'",
+                    StepMeasure::Skipped => " and t.status = 'skipped' and not t.cancelled",
+                    StepMeasure::Cancelled => " and t.status = 'skipped' and t.cancelled",
                     StepMeasure::Replied => " and t.status = 'done' and i.outcome = 'replied'",
                     StepMeasure::Meetings => {
                         " and t.status = 'done' and i.outcome in ('meeting_booked', 'meeting_held')"

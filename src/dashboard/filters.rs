@@ -66,8 +66,9 @@ pub struct Filters {
     pub users: Option<Vec<i64>>,
     /// The people selected, by name, for per-person figures and the rep picker.
     pub people: Vec<Person>,
-    /// When the figures were read.
+    /// When the figures were read, and the viewer's date then.
     pub now: OffsetDateTime,
+    pub today: Date,
 }
 
 impl DashboardQuery {
@@ -147,6 +148,7 @@ impl DashboardQuery {
             users,
             people,
             now: OffsetDateTime::now_utc(),
+            today,
         }))
     }
 }
@@ -274,14 +276,6 @@ impl Filters {
     pub fn range_label(&self) -> String {
         format!("{} – {}", format::date(self.from), format::date(self.to))
     }
-
-    /// Instants surely before the range's first day and after its last in every time zone
-    /// (UTC−12 to UTC+14), to narrow an index scan before the exact local-day test.
-    pub fn instant_bounds(&self) -> (OffsetDateTime, OffsetDateTime) {
-        let start = (self.from - Duration::days(1)).midnight().assume_utc();
-        let end = (self.to + Duration::days(2)).midnight().assume_utc();
-        (start, end)
-    }
 }
 
 #[cfg(test)]
@@ -299,6 +293,7 @@ mod tests {
             users: None,
             people: Vec::new(),
             now: OffsetDateTime::UNIX_EPOCH,
+            today: to,
         }
     }
 

@@ -51,8 +51,9 @@ impl DashboardPage {
     }
 }
 
-/// Every widget's figures for the filters.
+/// Every widget's figures for the filters, and when they were read.
 pub struct Figures {
+    pub computed_at: time::OffsetDateTime,
     pub pipeline: metrics::Pipeline,
     pub funnel: metrics::Funnel,
     pub activity: Vec<metrics::ActivityCell>,
@@ -68,6 +69,7 @@ impl Figures {
         let db = &state.db;
         let states = metrics::prospect_states(db, f).await?;
         Ok(Figures {
+            computed_at: f.now,
             pipeline: metrics::pipeline(db, f).await?,
             funnel: metrics::funnel(db, f).await?,
             activity: metrics::activity(db, f).await?,
@@ -127,11 +129,18 @@ pub async fn index(
                 to: f.to.to_string(),
                 ..query
             };
-            let figures = Figures::load(&state, &f).await?;
+            let figures = match state.dashboard_figures.get(&f) {
+                Some(figures) => figures,
+                None => {
+                    let figures = std::sync::Arc::new(Figures::load(&state, &f).await?);
+                    state.dashboard_figures.put(&f, figures.clone());
+                    figures
+                }
+            };
             let people = visible_people(&state.db, &scope, f.team).await?;
             let view = DashboardView {
                 heading: heading(&user, &f, &teams),
-                as_of: format::datetime(f.now, &user.time_zone),
+                as_of: format::datetime(figures.computed_at, &user.time_zone),
                 sections: figures.sections(&f),
             };
             Ok(DashboardPage {

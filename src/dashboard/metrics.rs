@@ -283,9 +283,18 @@ pub async fn follow_through(
     states: &[OwnerState],
 ) -> sqlx::Result<Vec<FollowThrough>> {
     let overdue = Behind::Overdue.tally_by_person(db, f).await?;
-    let re_engage = Behind::ReEngage { on_time: None }
-        .tally_by_person(db, f)
-        .await?;
+    // Dates due in the range up to today (`Behind::ReEngage`'s rule, from the rollup).
+    let re_engage = sqlx::query!(
+        r#"select owner_id, sum(dates)::bigint as "dates!", sum(honoured)::bigint as "honoured!"
+           from re_engage_rollup
+           where ($1::bigint[] is null or owner_id = any($1)) and due_on between $2 and $3
+           group by owner_id"#,
+        f.users() as Option<&[i64]>,
+        f.from,
+        f.to.min(f.today)
+    )
+    .fetch_all(db)
+    .await?;
     Ok(f.people
         .iter()
         .map(|person| FollowThrough {
@@ -301,12 +310,12 @@ pub async fn follow_through(
                 .sum(),
             re_engage_due: re_engage
                 .iter()
-                .find(|(who, _)| *who == person.id)
-                .map_or(0, |(_, t)| t.count),
+                .find(|r| r.owner_id == person.id)
+                .map_or(0, |r| r.dates),
             re_engage_on_time: re_engage
                 .iter()
-                .find(|(who, _)| *who == person.id)
-                .map_or(0, |(_, t)| t.amount as i64),
+                .find(|r| r.owner_id == person.id)
+                .map_or(0, |r| r.honoured),
         })
         .collect())
 }
@@ -320,6 +329,7 @@ pub struct StepFigure {
     pub position: i32,
     pub done: i64,
     pub skipped: i64,
+    pub cancelled: i64,
     pub replied: i64,
     pub meetings: i64,
 }
@@ -329,12 +339,13 @@ pub async fn cadence_steps(db: impl PgExecutor<'_>, f: &Filters) -> sqlx::Result
         StepFigure,
         r#"select r.cadence_id, c.name as cadence_name, c.purpose as "purpose: Purpose", r.position,
                   sum(r.done)::bigint as "done!", sum(r.skipped)::bigint as "skipped!",
+                  sum(r.cancelled)::bigint as "cancelled!",
                   sum(r.replied)::bigint as "replied!", sum(r.meetings)::bigint as "meetings!"
            from cadence_step_rollup r join cadences c on c.id = r.cadence_id
            where ($1::bigint[] is null or r.owner_id = any($1))
              and r.day between $2 and $3
            group by r.cadence_id, c.name, c.purpose, r.position
-           having sum(r.done) <> 0 or sum(r.skipped) <> 0
+           having sum(r.done) <> 0 or sum(r.skipped) <> 0 or sum(r.cancelled) <> 0
            order by c.purpose, lower(c.name), r.cadence_id, r.position"#,
         f.users() as Option<&[i64]>,
         f.from,

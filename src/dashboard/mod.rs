@@ -32,6 +32,7 @@
 //! "now" figures are counted live over indexes that hold just the rows concerned.
 
 pub mod behind;
+pub mod cache;
 pub mod filters;
 pub mod handlers;
 pub mod metrics;

@@ -7,7 +7,7 @@
 use sqlx::PgPool;
 
 /// Each rollup table with its key columns and its summed columns.
-const ROLLUPS: [(&str, &[&str], &[&str]); 6] = [
+const ROLLUPS: [(&str, &[&str], &[&str]); 8] = [
     (
         "activity_rollup",
         &["user_id", "day", "channel"],
@@ -23,6 +23,7 @@ const ROLLUPS: [(&str, &[&str], &[&str]); 6] = [
         &["owner_id", "interest"],
         &["prospects", "dead_ends"],
     ),
+    ("tag_rollup", &["owner_id", "tag"], &["prospects"]),
     (
         "funnel_rollup",
         &["owner_id", "cohort_day", "level"],
@@ -36,7 +37,12 @@ const ROLLUPS: [(&str, &[&str], &[&str]); 6] = [
     (
         "cadence_step_rollup",
         &["owner_id", "day", "cadence_id", "position"],
-        &["done", "skipped", "replied", "meetings"],
+        &["done", "skipped", "cancelled", "replied", "meetings"],
+    ),
+    (
+        "re_engage_rollup",
+        &["owner_id", "due_on"],
+        &["dates", "honoured"],
     ),
     (
         "cadence_exit_rollup",
@@ -169,16 +175,41 @@ pub async fn discrepancies(db: &PgPool) -> sqlx::Result<Vec<String>> {
             flows.1.unwrap_or_default()
         ));
     }
-    let owners: i64 = sqlx::query_scalar(
-        "select count(*) from opportunities o join prospects p on p.id = o.prospect_id
-         where o.owner_id <> p.owner_id",
-    )
-    .fetch_one(db)
-    .await?;
-    if owners > 0 {
-        found.push(format!(
-            "opportunities: {owners} have an owner other than their prospect's"
-        ));
+    for (what, sql) in [
+        (
+            "opportunities with an owner other than their prospect's",
+            "select count(*) from opportunities o join prospects p on p.id = o.prospect_id
+             where o.owner_id <> p.owner_id",
+        ),
+        (
+            "opportunities whose last activity is not their latest interaction or stage change",
+            "select count(*) from opportunities o
+             where o.last_activity_at is distinct from coalesce(greatest(
+                 (select max(i.occurred_at) from interactions i where i.prospect_id = o.prospect_id),
+                 (select max(e.occurred_at) from prospect_events e where e.opportunity_id = o.id)),
+                 o.created_at)",
+        ),
+        (
+            "enrollments whose scheduled step is not their latest step touch's",
+            "select count(*) from enrollments e
+             where e.scheduled_position is distinct from
+                   (select max(s.position) from touches t join cadence_steps s on s.id = t.step_id
+                    where t.enrollment_id = e.id and t.kind = 'step')",
+        ),
+        (
+            "comebacks that differ from comebacks_scan",
+            "select count(*) from ((select event_id, prospect_id, user_id, day, waited_seconds from comebacks
+                                    except all select * from comebacks_scan)
+                                   union all
+                                   (select * from comebacks_scan
+                                    except all select event_id, prospect_id, user_id, day, waited_seconds
+                                    from comebacks)) d",
+        ),
+    ] {
+        let n: i64 = sqlx::query_scalar(sql).fetch_one(db).await?;
+        if n > 0 {
+            found.push(format!("{n} {what}"));
+        }
     }
     Ok(found)
 }

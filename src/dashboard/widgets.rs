@@ -1042,7 +1042,8 @@ pub fn cadences(f: &Filters, steps: &[StepFigure], endings: &[EndingFigure]) -> 
             let mut table = format!(
                 "<table class=\"table chart-data\"><caption>{}: steps worked</caption><thead><tr>\
                  <th scope=\"col\">Step</th><th scope=\"col\" class=\"num\">Done</th>\
-                 <th scope=\"col\" class=\"num\">Skipped</th><th scope=\"col\" class=\"num\">Replies</th>\
+                 <th scope=\"col\" class=\"num\">Skipped</th><th scope=\"col\" class=\"num\">Cancelled</th>\
+                 <th scope=\"col\" class=\"num\">Replies</th>\
                  <th scope=\"col\" class=\"num\">Reply rate</th><th scope=\"col\" class=\"num\">Meetings</th>\
                  <th scope=\"col\" class=\"num\">Meeting rate</th></tr></thead><tbody>",
                 charts::escape(name)
@@ -1051,10 +1052,11 @@ pub fn cadences(f: &Filters, steps: &[StepFigure], endings: &[EndingFigure]) -> 
                 table.push_str(&format!(
                     "<tr><th scope=\"row\">Step {}</th><td class=\"num\">{}</td><td class=\"num\">{}</td>\
                      <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-                     <td class=\"num\">{}</td></tr>",
+                     <td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                     s.position,
                     link(&step_href(s.position, StepMeasure::Done), s.done),
                     link(&step_href(s.position, StepMeasure::Skipped), s.skipped),
+                    link(&step_href(s.position, StepMeasure::Cancelled), s.cancelled),
                     link(&step_href(s.position, StepMeasure::Replied), s.replied),
                     share(s.replied, s.done),
                     link(&step_href(s.position, StepMeasure::Meetings), s.meetings),
@@ -1127,8 +1129,9 @@ pub fn cadences(f: &Filters, steps: &[StepFigure], endings: &[EndingFigure]) -> 
         title: "Cadences",
         intro: format!(
             "Cadence touches closed {}, per cadence and step (all versions of a step together): \
-             done and skipped, and the share of done touches whose interaction got a reply or a \
-             meeting. Below each, how its enrollments ended, by reason.",
+             done, skipped by the rep, cancelled when the plan ended or changed, and the share of \
+             done touches whose interaction got a reply or a meeting. Below each, how its \
+             enrollments ended, by reason.",
             f.range_label()
         ),
         stats: vec![
@@ -1169,6 +1172,7 @@ pub fn cadences_csv(steps: &[StepFigure], endings: &[EndingFigure]) -> Vec<Vec<S
         "step".into(),
         "done".into(),
         "skipped".into(),
+        "cancelled".into(),
         "replied".into(),
         "meetings".into(),
         "ending".into(),
@@ -1182,6 +1186,7 @@ pub fn cadences_csv(steps: &[StepFigure], endings: &[EndingFigure]) -> Vec<Vec<S
             s.position.to_string(),
             s.done.to_string(),
             s.skipped.to_string(),
+            s.cancelled.to_string(),
             s.replied.to_string(),
             s.meetings.to_string(),
             String::new(),
@@ -1192,6 +1197,7 @@ pub fn cadences_csv(steps: &[StepFigure], endings: &[EndingFigure]) -> Vec<Vec<S
     for e in endings {
         rows.push(vec![
             e.cadence_name.clone(),
+            String::new(),
             String::new(),
             String::new(),
             String::new(),

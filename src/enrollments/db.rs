@@ -259,7 +259,8 @@ pub async fn resume(
         let hours = touches_db::working_hours(&mut *conn, actor.owner_id).await?;
         let due_at = touches_db::step_due_at(&step, actor.at, &hours);
         let reopened = sqlx::query!(
-            r#"update touches set status = 'pending', due_at = $3, skip_reason = null, completed_at = null
+            r#"update touches set status = 'pending', due_at = $3, skip_reason = null, cancelled = false,
+                                  completed_at = null
                where enrollment_id = $1 and step_id = $2 and kind = 'step' and status = 'skipped'"#,
             live.id,
             step.id,

@@ -534,12 +534,19 @@ pub fn like_pattern(text: &str) -> String {
 }
 
 /// Appends ` and …` conditions for the scope and the filter to a query over
-/// `prospects p left join accounts a on a.id = p.account_id`.
+/// `prospects p`. A single owner is an equality, which lets an owner-leading index give
+/// the list's order.
 pub fn push_filter(q: &mut QueryBuilder<'_, Postgres>, scope: &Scope, filter: &ListFilter) {
-    if let Some(owners) = scope.owner_ids() {
-        q.push(" and p.owner_id = any(")
-            .push_bind(owners.to_vec())
-            .push(")");
+    match scope.owner_ids() {
+        Some([owner]) => {
+            q.push(" and p.owner_id = ").push_bind(*owner);
+        }
+        Some(owners) => {
+            q.push(" and p.owner_id = any(")
+                .push_bind(owners.to_vec())
+                .push(")");
+        }
+        None => {}
     }
     if let Some(owner_id) = filter.owner_id {
         q.push(" and p.owner_id = ").push_bind(owner_id);
@@ -556,12 +563,14 @@ pub fn push_filter(q: &mut QueryBuilder<'_, Postgres>, scope: &Scope, filter: &L
         q.push(" and p.account_id = ").push_bind(account_id);
     }
     if let Some(search) = &filter.search {
+        // Name or email, or the account's name: the matching accounts as an array (not a
+        // subquery), so that both sides are index scans OR-ed as bitmaps.
         let pattern = like_pattern(search);
         q.push(" and (p.search_text like ")
             .push_bind(pattern.clone())
-            .push(" or a.name ilike ")
+            .push(" or p.account_id = any(array(select id from accounts where name ilike ")
             .push_bind(pattern)
-            .push(")");
+            .push(")))");
     }
 }
 
@@ -573,16 +582,61 @@ pub async fn list(
     filter: &ListFilter,
     after: Option<&Cursor>,
 ) -> sqlx::Result<Page> {
-    let mut q = QueryBuilder::<Postgres>::new(
-        "select p.id, p.first_name, p.last_name, p.title, p.email::text as email, p.account_id,
-                a.name as account_name, u.name as owner_name, p.interest, p.do_not_contact,
-                p.tags, p.re_engage_on, p.last_interaction_at, p.sort_name
-         from prospects p
-         join users u on u.id = p.owner_id
-         left join accounts a on a.id = p.account_id
-         where true",
-    );
-    push_filter(&mut q, scope, filter);
+    let columns = "p.id, p.first_name, p.last_name, p.title, p.email::text as email, p.account_id,
+                   a.name as account_name, u.name as owner_name, p.interest, p.do_not_contact,
+                   p.tags, p.re_engage_on, p.last_interaction_at, p.sort_name";
+    let order = match filter.sort {
+        Sort::Newest => " order by p.id desc",
+        Sort::Name => " order by p.sort_name, p.id",
+        Sort::RecentlyTouched => {
+            " order by coalesce(p.last_interaction_at, '-infinity') desc, p.id desc"
+        }
+    };
+    let mut q = QueryBuilder::<Postgres>::new("select ");
+    q.push(columns);
+    match scope.owner_ids() {
+        // A team: each owner's page read from their owner-leading index, then merged, so
+        // that a deep page or a rare filter never walks the whole table.
+        Some(owners) if owners.len() > 1 && filter.owner_id.is_none() => {
+            q.push(" from unnest(").push_bind(owners.to_vec()).push(
+                "::bigint[]) as o (owner_id)
+                     cross join lateral (select p.* from prospects p where p.owner_id = o.owner_id",
+            );
+            push_filter(&mut q, &Scope::everyone(), filter);
+            push_after(&mut q, after);
+            q.push(order).push(" limit ").push_bind(PAGE_SIZE + 1);
+            q.push(
+                ") p
+                 join users u on u.id = p.owner_id
+                 left join accounts a on a.id = p.account_id
+                 where true",
+            );
+        }
+        _ => {
+            q.push(
+                " from prospects p
+                  join users u on u.id = p.owner_id
+                  left join accounts a on a.id = p.account_id
+                  where true",
+            );
+            push_filter(&mut q, scope, filter);
+            push_after(&mut q, after);
+        }
+    }
+    q.push(order).push(" limit ").push_bind(PAGE_SIZE + 1);
+
+    let mut rows: Vec<ListRow> = q.build_query_as().fetch_all(db).await?;
+    let next = if rows.len() as i64 > PAGE_SIZE {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|r| r.cursor(filter.sort))
+    } else {
+        None
+    };
+    Ok(Page { rows, next })
+}
+
+/// The keyset condition: rows after the cursor in the list's order.
+fn push_after(q: &mut QueryBuilder<'_, Postgres>, after: Option<&Cursor>) {
     match after {
         Some(Cursor::Id(id)) => {
             q.push(" and p.id < ").push_bind(*id);
@@ -606,33 +660,16 @@ pub async fn list(
         }
         None => {}
     }
-    q.push(match filter.sort {
-        Sort::Newest => " order by p.id desc",
-        Sort::Name => " order by p.sort_name, p.id",
-        Sort::RecentlyTouched => {
-            " order by coalesce(p.last_interaction_at, '-infinity') desc, p.id desc"
-        }
-    });
-    q.push(" limit ").push_bind(PAGE_SIZE + 1);
-
-    let mut rows: Vec<ListRow> = q.build_query_as().fetch_all(db).await?;
-    let next = if rows.len() as i64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| r.cursor(filter.sort))
-    } else {
-        None
-    };
-    Ok(Page { rows, next })
 }
 
-/// Tags in use within the scope, for the filter's suggestions.
+/// Tags in use within the scope, for the filter's suggestions (from `tag_rollup`, which
+/// the prospects' trigger keeps).
 pub async fn tags_in_use(db: impl PgExecutor<'_>, scope: &Scope) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar!(
-        r#"select distinct t as "tag!" from (
-               select unnest(tags) as t from prospects
-               where ($1::bigint[] is null or owner_id = any($1)) and tags <> '{}'
-               limit 5000
-           ) tags order by 1 limit 200"#,
+        r#"select tag from tag_rollup
+           where ($1::bigint[] is null or owner_id = any($1))
+           group by tag having sum(prospects) > 0
+           order by tag limit 200"#,
         scope.owner_ids() as Option<&[i64]>
     )
     .fetch_all(db)

@@ -68,7 +68,10 @@ pub(super) async fn schedule_enrollments(
                select e.id, e.prospect_id, e.version_id, e.current_position, e.started_at,
                       p.owner_id
                from enrollments e join prospects p on p.id = e.prospect_id
+               -- The backlog, as `enrollments_to_schedule_idx` holds it: active, and the
+               -- step it is on not yet scheduled (kept by the touches' trigger).
                where e.status = 'active' and e.id > $1
+                 and e.scheduled_position is distinct from e.current_position
                  -- `t.enrollment_id > $1` is implied, but said so that the anti-joins
                  -- read the touches index from where the batch starts, not from the top.
                  and not exists (select 1 from touches t
@@ -202,11 +205,17 @@ async fn complete(conn: &mut PgConnection, ids: &[i64], now: OffsetDateTime) -> 
     Ok(noted.rows_affected())
 }
 
-/// Future-interest prospects whose re-engage date is tomorrow (in UTC) or earlier and who
-/// have no open re-engage touch get one, at the start of the owner's working day on that
-/// date. A closed re-engage touch for the same date means the rep has dealt with it: it is
-/// not made again. Scheduling a day ahead puts the touch on the agenda in every zone by
-/// the time that day starts there.
+/// Future-interest prospects whose re-engage date is tomorrow (in UTC) or up to
+/// [`RE_ENGAGE_LOOKBACK_DAYS`] earlier and who have no open re-engage touch get one, at the
+/// start of the owner's working day on that date. A closed re-engage touch for the same
+/// date means the rep has dealt with it: it is not made again. Scheduling a day ahead puts
+/// the touch on the agenda in every zone by the time that day starts there.
+///
+/// Logging a future-interest decision schedules its touch at once; this pass is for the
+/// dates set otherwise (an opportunity lost with a date to revisit, an import) and for a
+/// request that failed midway. The lookback bounds each pass to the dates of the last weeks
+/// instead of every future-interest prospect; a date older than that which never got a
+/// touch leaves the prospect on the dead-ends list (unless a cadence keeps it going).
 pub(super) async fn schedule_re_engages(
     conn: &mut PgConnection,
     now: OffsetDateTime,
@@ -218,7 +227,7 @@ pub(super) async fn schedule_re_engages(
         r#"select p.id, p.owner_id, p.re_engage_on as "re_engage_on!"
            from prospects p
            where p.interest = 'future' and not p.do_not_contact
-             and p.re_engage_on <= $1 and p.id > $2
+             and p.re_engage_on <= $1 and p.re_engage_on >= $1 - $4::integer and p.id > $2
              and not exists (
                  select 1 from touches t
                  where t.prospect_id = p.id and t.kind = 're_engage'
@@ -231,7 +240,8 @@ pub(super) async fn schedule_re_engages(
            for no key update of p skip locked"#,
         horizon,
         after_id,
-        limit
+        limit,
+        RE_ENGAGE_LOOKBACK_DAYS
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -249,6 +259,13 @@ pub(super) async fn schedule_re_engages(
     }
     Ok(batch)
 }
+
+/// How far back a pass looks for re-engage dates that have no touch yet.
+pub const RE_ENGAGE_LOOKBACK_DAYS: i32 = 30;
+
+/// How far ahead `next_due` looks for re-engage dates to wake up for; beyond it the
+/// scheduler's regular wake-ups come first.
+const RE_ENGAGE_LOOKAHEAD_DAYS: i32 = 2;
 
 /// The latest re-engage date a pass at `now` schedules: tomorrow, in UTC.
 fn re_engage_horizon(now: OffsetDateTime) -> Date {
@@ -280,10 +297,12 @@ pub(super) async fn next_due(
         r#"select (select min(snoozed_until) from touches where status = 'snoozed') as snooze_ends,
                   (select min(p.re_engage_on) from prospects p
                    where p.interest = 'future' and not p.do_not_contact and p.re_engage_on > $1
+                     and p.re_engage_on <= $1 + $2::integer
                      and not exists (select 1 from touches t
                                      where t.prospect_id = p.id and t.kind = 're_engage'
                                        and t.status in ('pending', 'snoozed'))) as re_engage_on"#,
-        re_engage_horizon(now)
+        re_engage_horizon(now),
+        RE_ENGAGE_LOOKAHEAD_DAYS
     )
     .fetch_one(db)
     .await?;

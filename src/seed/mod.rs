@@ -1,2 +1,3 @@
 //! Sample data.
 pub mod demo;
+pub mod scale;

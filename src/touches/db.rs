@@ -85,7 +85,7 @@ pub async fn schedule_re_engage(
     let due_at = schedule::local_instant(on, hours.start, &hours.time_zone).unwrap_or(now);
     sqlx::query!(
         r#"update touches set status = 'skipped', skip_reason = 'Replaced by a later re-engage date',
-                  completed_at = $3
+                  cancelled = true, completed_at = $3
            where prospect_id = $1 and kind = 're_engage' and status in ('pending', 'snoozed')
              and due_at <> $2"#,
         prospect_id,
@@ -107,7 +107,8 @@ pub async fn schedule_re_engage(
     .await
 }
 
-/// Closes every open touch of an enrollment (or, with `None`, of the prospect).
+/// Withdraws every open touch of an enrollment (or, with `None`, of the prospect): the plan
+/// ended or changed, which is not a rep skipping a touch.
 pub async fn cancel_open(
     conn: &mut PgConnection,
     prospect_id: i64,
@@ -116,7 +117,8 @@ pub async fn cancel_open(
     now: OffsetDateTime,
 ) -> sqlx::Result<u64> {
     let done = sqlx::query!(
-        r#"update touches set status = 'skipped', skip_reason = $3, completed_at = $4, snoozed_until = null
+        r#"update touches set status = 'skipped', skip_reason = $3, cancelled = true, completed_at = $4,
+                              snoozed_until = null
            where prospect_id = $1 and status in ('pending', 'snoozed')
              and ($2::bigint is null or enrollment_id = $2)"#,
         prospect_id,
@@ -204,7 +206,8 @@ pub async fn mark_skipped(
     at: OffsetDateTime,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        r#"update touches set status = 'skipped', skip_reason = $2, completed_at = $3, snoozed_until = null
+        r#"update touches set status = 'skipped', skip_reason = $2, cancelled = false, completed_at = $3,
+                              snoozed_until = null
            where id = $1"#,
         touch_id,
         reason,

@@ -84,6 +84,9 @@ pub struct TodayPage {
     pub reps: Vec<users::db::OwnerChoice>,
     pub groups: Vec<DayGroup>,
     pub due_now: usize,
+    /// Touches listed, and those in the week beyond them (work mode takes them all).
+    pub listed: i64,
+    pub not_listed: i64,
 }
 
 pub async fn today(
@@ -99,6 +102,12 @@ pub async fn today(
     let start_of_today = local_midnight(today, &tz);
     let horizon = local_midnight(today + Duration::days(queue::HORIZON_DAYS + 1), &tz);
     let touches = queue::due_for_owner(&state.db, rep_id, horizon, queue::QUEUE_LIMIT).await?;
+    let listed = touches.len() as i64;
+    let due_in_all = if listed < queue::QUEUE_LIMIT {
+        listed
+    } else {
+        queue::count_due(&state.db, rep_id, horizon).await?
+    };
 
     let mut groups: Vec<DayGroup> = Vec::new();
     for touch in touches {
@@ -138,6 +147,8 @@ pub async fn today(
         reps,
         groups,
         due_now,
+        listed,
+        not_listed: due_in_all - listed,
     })
 }
 
@@ -172,11 +183,19 @@ impl WorkCard {
     }
 }
 
-/// The touches due by the end of today, in the order work mode takes them.
-async fn due_today(state: &AppState, user: &CurrentUser) -> Result<Vec<QueuedTouch>> {
+/// The next touch due by the end of today, in the order work mode takes them, and how
+/// many are due in all.
+async fn next_due_today(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<(Option<QueuedTouch>, usize)> {
     let tz = &user.time_zone;
     let end_of_today = local_midnight(format::today(tz) + Duration::days(1), tz);
-    Ok(queue::due_for_owner(&state.db, user.id, end_of_today, queue::QUEUE_LIMIT).await?)
+    let next = queue::due_for_owner(&state.db, user.id, end_of_today, 1)
+        .await?
+        .pop();
+    let due = queue::count_due(&state.db, user.id, end_of_today).await?;
+    Ok((next, usize::try_from(due).unwrap_or(usize::MAX)))
 }
 
 async fn work_card(
@@ -233,12 +252,11 @@ pub async fn work(
     scope: Scope,
     Query(query): Query<RepQuery>,
 ) -> Result<WorkPage> {
-    let due = due_today(&state, &user).await?;
+    let (next, remaining) = next_due_today(&state, &user).await?;
     let chosen = match query.touch.parse::<i64>() {
         Ok(id) => queue::get(&state.db, &scope, id).await?,
-        Err(_) => due.first().cloned(),
+        Err(_) => next,
     };
-    let remaining = due.len();
     let card = match chosen {
         Some(touch) => Some(work_card(&state, &layout, &scope, touch, remaining, None).await?),
         None => None,
@@ -262,9 +280,8 @@ async fn next_step(
     if headers.get("x-work-mode").is_none() {
         return Ok(Redirect::to("/today/work").into_response());
     }
-    let due = due_today(state, user).await?;
-    let remaining = due.len();
-    Ok(match due.into_iter().next() {
+    let (next, remaining) = next_due_today(state, user).await?;
+    Ok(match next {
         Some(touch) => work_card(state, &layout, scope, touch, remaining, None)
             .await?
             .into_response(),
@@ -293,7 +310,7 @@ async fn side_form_problem(
     let touch = queue::get(&state.db, scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let remaining = due_today(state, user).await?.len();
+    let (_, remaining) = next_due_today(state, user).await?;
     let mut card = work_card(state, &layout, scope, touch, remaining, None).await?;
     card.side_errors.add(field, message);
     match field {
@@ -333,7 +350,7 @@ pub async fn complete(
             let touch = queue::get(&state.db, &scope, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let remaining = due_today(&state, &user).await?.len();
+            let (_, remaining) = next_due_today(&state, &user).await?;
             let card = work_card(
                 &state,
                 &layout,

@@ -13,7 +13,8 @@ use crate::{
 
 /// How far ahead Today looks.
 pub const HORIZON_DAYS: i64 = 7;
-pub const QUEUE_LIMIT: i64 = 500;
+/// The most touches Today lists (overdue first); work mode goes through all of them.
+pub const QUEUE_LIMIT: i64 = 200;
 
 #[derive(Debug, Clone)]
 pub struct QueuedTouch {
@@ -108,6 +109,23 @@ pub async fn due_for_owner(
         limit
     )
     .fetch_all(db)
+    .await
+}
+
+/// How many touches the rep has due before `until` (the count `touches_owner_pending_idx`
+/// answers on its own).
+pub async fn count_due(
+    db: impl PgExecutor<'_>,
+    owner_id: i64,
+    until: OffsetDateTime,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "count!" from touches
+           where owner_id = $1 and status = 'pending' and due_at < $2"#,
+        owner_id,
+        until
+    )
+    .fetch_one(db)
     .await
 }
 

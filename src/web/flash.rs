@@ -45,6 +45,16 @@ pub async fn flash(session: &Session, kind: FlashKind, message: impl Into<String
 }
 
 pub async fn take(session: &Session) -> Result<Vec<Flash>> {
+    // Removing marks the session changed (a write to the store): only when there is
+    // something to take.
+    if session
+        .get_value(KEY)
+        .await
+        .map_err(session_error)?
+        .is_none()
+    {
+        return Ok(Vec::new());
+    }
     Ok(session
         .remove::<Vec<Flash>>(KEY)
         .await
