@@ -181,6 +181,7 @@ pub async fn list(
     scope: &Scope,
     search: Option<&str>,
     after: Option<&Cursor>,
+    limit: i64,
 ) -> sqlx::Result<Page> {
     let pattern = search.map(like_pattern);
     let mut rows = sqlx::query_as!(
@@ -197,12 +198,12 @@ pub async fn list(
         pattern,
         after.map(|c| c.name.as_str()),
         after.map_or(0, |c| c.id),
-        PAGE_SIZE + 1,
+        limit + 1,
     )
     .fetch_all(db)
     .await?;
-    let next = if rows.len() as i64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
         rows.last().map(|r| Cursor {
             name: r.sort_name.clone(),
             id: r.id,

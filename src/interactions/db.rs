@@ -249,3 +249,79 @@ pub async fn log_interaction(
         opportunity_id,
     }))
 }
+
+/// A logged interaction, as the API and exports read it.
+#[derive(Debug, Clone)]
+pub struct InteractionRow {
+    pub id: i64,
+    pub prospect_id: i64,
+    pub prospect_name: String,
+    pub logged_by_id: i64,
+    pub logged_by_name: String,
+    pub channel: Channel,
+    pub outcome: Outcome,
+    pub decision: Option<Decision>,
+    pub notes: String,
+    pub no_interest_reason: Option<String>,
+    pub re_engage_on: Option<time::Date>,
+    pub opportunity_id: Option<i64>,
+    pub occurred_at: time::OffsetDateTime,
+}
+
+/// A prospect's interactions in the scope, latest first, after a `(occurred_at, id)`
+/// position; the prospect timeline's index serves it.
+pub async fn list_for_prospect(
+    db: impl sqlx::PgExecutor<'_>,
+    scope: &Scope,
+    prospect_id: i64,
+    before: Option<(time::OffsetDateTime, i64)>,
+    limit: i64,
+) -> sqlx::Result<Vec<InteractionRow>> {
+    let (before_at, before_id) = before.unzip();
+    sqlx::query_as!(
+        InteractionRow,
+        r#"select i.id, i.prospect_id, trim(p.first_name || ' ' || p.last_name) as "prospect_name!",
+                  i.logged_by as logged_by_id, u.name as logged_by_name,
+                  i.channel as "channel: Channel", i.outcome as "outcome: Outcome",
+                  i.decision as "decision: Decision", i.notes, i.no_interest_reason,
+                  i.re_engage_on, i.opportunity_id, i.occurred_at
+           from interactions i
+           join prospects p on p.id = i.prospect_id
+           join users u on u.id = i.logged_by
+           where i.prospect_id = $1 and ($2::bigint[] is null or p.owner_id = any($2))
+             and ($3::timestamptz is null or (i.occurred_at, i.id) < ($3, $4))
+           order by i.occurred_at desc, i.id desc
+           limit $5"#,
+        prospect_id,
+        scope.owner_ids() as Option<&[i64]>,
+        before_at,
+        before_id,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// One interaction in the scope.
+pub async fn get(
+    db: impl sqlx::PgExecutor<'_>,
+    scope: &Scope,
+    id: i64,
+) -> sqlx::Result<Option<InteractionRow>> {
+    sqlx::query_as!(
+        InteractionRow,
+        r#"select i.id, i.prospect_id, trim(p.first_name || ' ' || p.last_name) as "prospect_name!",
+                  i.logged_by as logged_by_id, u.name as logged_by_name,
+                  i.channel as "channel: Channel", i.outcome as "outcome: Outcome",
+                  i.decision as "decision: Decision", i.notes, i.no_interest_reason,
+                  i.re_engage_on, i.opportunity_id, i.occurred_at
+           from interactions i
+           join prospects p on p.id = i.prospect_id
+           join users u on u.id = i.logged_by
+           where i.id = $1 and ($2::bigint[] is null or p.owner_id = any($2))"#,
+        id,
+        scope.owner_ids() as Option<&[i64]>,
+    )
+    .fetch_optional(db)
+    .await
+}

@@ -102,6 +102,7 @@ impl LockedProspect {
 }
 
 /// The fields a person edits on the prospect form.
+#[derive(Debug, Clone)]
 pub struct ProspectFields {
     pub account_id: Option<i64>,
     pub first_name: String,
@@ -545,6 +546,7 @@ pub async fn list(
     scope: &Scope,
     filter: &ListFilter,
     after: Option<&Cursor>,
+    limit: i64,
 ) -> sqlx::Result<Page> {
     let mut q = QueryBuilder::<Postgres>::new(
         "select p.id, p.first_name, p.last_name, p.title, p.email::text as email, p.account_id,
@@ -586,11 +588,11 @@ pub async fn list(
             " order by coalesce(p.last_interaction_at, '-infinity') desc, p.id desc"
         }
     });
-    q.push(" limit ").push_bind(PAGE_SIZE + 1);
+    q.push(" limit ").push_bind(limit + 1);
 
     let mut rows: Vec<ListRow> = q.build_query_as().fetch_all(db).await?;
-    let next = if rows.len() as i64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
         rows.last().map(|r| r.cursor(filter.sort))
     } else {
         None

@@ -14,21 +14,14 @@ use time::{Date, Duration, OffsetDateTime};
 use tower_sessions::Session;
 
 use super::{
-    TouchKind,
-    db::{self as touches_db},
+    actions,
     queue::{self, DeadEnd, QueuedTouch},
 };
 use crate::{
     auth::{CurrentUser, Scope},
-    enrollments::db::{self as enrollments_db, Actor},
     error::{AppError, Result},
-    interactions::{
-        self,
-        handlers::{LogForm, LogFormView, OpenOpportunity},
-    },
-    opportunities,
-    prospects::db::{self as prospects_db, NewEvent},
-    schedule,
+    interactions::handlers::{LogForm, LogFormView, OpenOpportunity},
+    opportunities, schedule,
     state::AppState,
     users,
     web::{FlashKind, FormErrors, Layout, flash, format},
@@ -68,6 +61,11 @@ fn local_midnight(date: Date, tz: &str) -> OffsetDateTime {
     let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
     schedule::local_instant(date, time::Time::MIDNIGHT, &zone)
         .unwrap_or_else(|| date.midnight().assume_utc())
+}
+
+/// The end of today in `tz`: what work mode (and the API's due list) count as due.
+pub fn end_of_today(tz: &str) -> OffsetDateTime {
+    local_midnight(format::today(tz) + Duration::days(1), tz)
 }
 
 pub struct DayGroup {
@@ -178,9 +176,8 @@ impl WorkCard {
 
 /// The touches due by the end of today, in the order work mode takes them.
 async fn due_today(state: &AppState, user: &CurrentUser) -> Result<Vec<QueuedTouch>> {
-    let tz = &user.time_zone;
-    let end_of_today = local_midnight(format::today(tz) + Duration::days(1), tz);
-    Ok(queue::due_for_owner(&state.db, user.id, end_of_today, queue::QUEUE_LIMIT).await?)
+    let until = end_of_today(&user.time_zone);
+    Ok(queue::due_for_owner(&state.db, user.id, until, queue::QUEUE_LIMIT).await?)
 }
 
 async fn work_card(
@@ -361,24 +358,14 @@ pub async fn complete(
         }
     };
     let mut tx = state.db.begin().await?;
-    let touch = touches_db::lock(&mut tx, &scope, id)
+    let worked = actions::complete(&mut tx, &scope, user.id, id, &valid)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !touch.is_open() {
+    if !worked {
         tx.rollback().await?;
         flash(&session, FlashKind::Info, "That touch was already done.").await?;
         return next_step(&state, layout, &user, &scope, &headers).await;
     }
-    interactions::db::log_interaction(
-        &mut tx,
-        &scope,
-        user.id,
-        touch.prospect_id,
-        &valid,
-        Some(&touch),
-    )
-    .await?
-    .ok_or(AppError::NotFound)?;
     tx.commit().await?;
     if headers.get("x-work-mode").is_none() {
         flash(
@@ -409,47 +396,27 @@ pub async fn skip(
     Path(id): Path<i64>,
     Form(form): Form<SkipForm>,
 ) -> Result<Response> {
-    let reason = form.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        let message = "Say why the touch is skipped (at most 500 characters).";
-        return side_form_problem(
-            &state,
-            layout,
-            &user,
-            &scope,
-            &headers,
-            id,
-            "reason",
-            message,
-            &form.reason,
-        )
-        .await;
-    }
+    let reason = match actions::parse_skip_reason(&form.reason) {
+        Ok(reason) => reason,
+        Err(message) => {
+            return side_form_problem(
+                &state,
+                layout,
+                &user,
+                &scope,
+                &headers,
+                id,
+                "reason",
+                message,
+                &form.reason,
+            )
+            .await;
+        }
+    };
     let mut tx = state.db.begin().await?;
-    let touch = touches_db::lock(&mut tx, &scope, id)
+    actions::skip(&mut tx, &scope, user.id, id, reason)
         .await?
         .ok_or(AppError::NotFound)?;
-    if touch.is_open() {
-        let actor = Actor {
-            user_id: user.id,
-            prospect_id: touch.prospect_id,
-            owner_id: touch.owner_id,
-            at: OffsetDateTime::now_utc(),
-        };
-        touches_db::mark_skipped(&mut tx, touch.id, reason, actor.at).await?;
-        prospects_db::insert_event(
-            &mut *tx,
-            NewEvent {
-                note: Some(reason),
-                touch_id: Some(touch.id),
-                ..NewEvent::new(touch.prospect_id, user.id, "touch_skipped")
-            },
-        )
-        .await?;
-        if let (TouchKind::Step, Some(enrollment_id)) = (touch.kind, touch.enrollment_id) {
-            enrollments_db::advance(&mut tx, &actor, enrollment_id).await?;
-        }
-    }
     tx.commit().await?;
     if headers.get("x-work-mode").is_none() {
         flash(&session, FlashKind::Info, "Touch skipped.").await?;
@@ -477,44 +444,27 @@ pub async fn snooze(
 ) -> Result<Response> {
     let mut errors = FormErrors::default();
     let until = errors.optional_date("until", &form.until);
-    let today = format::today(&user.time_zone);
-    let Some(until) = until.filter(|d| *d > today) else {
-        let message = "Snooze to a date after today.";
-        return side_form_problem(
-            &state,
-            layout,
-            &user,
-            &scope,
-            &headers,
-            id,
-            "until",
-            message,
-            &form.until,
-        )
-        .await;
+    let until = match actions::check_snooze_until(until, &user.time_zone) {
+        Ok(until) => until,
+        Err(message) => {
+            return side_form_problem(
+                &state,
+                layout,
+                &user,
+                &scope,
+                &headers,
+                id,
+                "until",
+                message,
+                &form.until,
+            )
+            .await;
+        }
     };
     let mut tx = state.db.begin().await?;
-    let touch = touches_db::lock(&mut tx, &scope, id)
+    actions::snooze(&mut tx, &scope, user.id, id, until)
         .await?
         .ok_or(AppError::NotFound)?;
-    if touch.is_open() {
-        let hours = touches_db::working_hours(&mut *tx, touch.owner_id).await?;
-        let at = schedule::local_instant(until, hours.start, &hours.time_zone)
-            .unwrap_or_else(|| until.midnight().assume_utc());
-        touches_db::mark_snoozed(&mut tx, touch.id, at).await?;
-        // A sleeping scheduler learns of the new wake-up time at commit.
-        crate::scheduler::notify(&mut *tx).await?;
-        let note = format!("Until {}", format::date(until));
-        prospects_db::insert_event(
-            &mut *tx,
-            NewEvent {
-                note: Some(&note),
-                touch_id: Some(touch.id),
-                ..NewEvent::new(touch.prospect_id, user.id, "touch_snoozed")
-            },
-        )
-        .await?;
-    }
     tx.commit().await?;
     if headers.get("x-work-mode").is_none() {
         flash(
