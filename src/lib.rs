@@ -13,7 +13,9 @@ pub mod charts;
 pub mod config;
 pub mod enrollments;
 pub mod error;
+pub mod exports;
 pub mod home;
+pub mod imports;
 pub mod interactions;
 pub mod mail;
 pub mod opportunities;
@@ -50,5 +52,7 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::router())
         .merge(reminders::router())
         .merge(profile::router())
+        .merge(imports::router())
+        .merge(exports::router())
         .merge(calendar::router())
 }

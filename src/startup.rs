@@ -115,6 +115,7 @@ pub fn app(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
+        .merge(crate::imports::upload_router())
         .nest("/static", static_files)
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn(auth::csrf::require_token))

@@ -57,7 +57,7 @@ async fn whose_queue(
 }
 
 /// Midnight at the start of `date` in `tz`, in UTC.
-fn local_midnight(date: Date, tz: &str) -> OffsetDateTime {
+pub fn local_midnight(date: Date, tz: &str) -> OffsetDateTime {
     let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
     schedule::local_instant(date, time::Time::MIDNIGHT, &zone)
         .unwrap_or_else(|| date.midnight().assume_utc())
