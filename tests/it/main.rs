@@ -10,6 +10,7 @@ mod cli;
 mod e2e;
 mod interactions;
 mod mail;
+mod openapi;
 mod prospects;
 mod recovery;
 mod reminders;
