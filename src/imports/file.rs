@@ -68,6 +68,13 @@ pub fn read(mut bytes: Vec<u8>) -> Result<CsvFile, String> {
     }
 
     let delimiter = sniff_delimiter(&bytes);
+    if let Some(line) = unclosed_quote(&bytes, delimiter) {
+        return Err(format!(
+            "This is not well-formed CSV: the quoted value that starts on line {line} is never \
+             closed, so everything after it would be read as one value. Check that line, or \
+             export the file again. {SAVE_AS}"
+        ));
+    }
     let mut reader = reader(&bytes, delimiter);
     let mut record = StringRecord::new();
     let header_read = reader
@@ -121,6 +128,39 @@ pub fn read(mut bytes: Vec<u8>) -> Result<CsvFile, String> {
         rows,
         data_start,
     })
+}
+
+/// The line on which a quoted value starts that the file never closes, read the way the
+/// CSV reader reads quotes: a value is quoted when it starts with `"`, `""` inside it is a
+/// quote, and a `"` in the middle of an unquoted value is just a character. The reader
+/// itself would silently take the rest of the file as that one value.
+fn unclosed_quote(bytes: &[u8], delimiter: u8) -> Option<usize> {
+    let (mut line, mut opened_on) = (1, 0);
+    let (mut in_quotes, mut at_field_start) = (false, true);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_quotes {
+            if b == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    in_quotes = false;
+                }
+            }
+        } else if at_field_start && b == b'"' {
+            in_quotes = true;
+            opened_on = line;
+        }
+        if b == b'\n' {
+            line += 1;
+        }
+        if !in_quotes {
+            at_field_start = b == delimiter || b == b'\n' || b == b'\r';
+        }
+        i += 1;
+    }
+    in_quotes.then_some(opened_on)
 }
 
 /// The separator that splits the first rows into the same number of columns most often:
@@ -232,6 +272,12 @@ mod tests {
     }
 
     #[test]
+    fn quotes_inside_values_are_not_mistaken_for_an_open_one() {
+        assert_eq!(unclosed_quote(b"a,b\n5\" screen,\"say \"\"hi\"\"\"\n", b','), None);
+        assert_eq!(unclosed_quote(b"a,b\n1,2\n3,\"x\n", b','), Some(3));
+    }
+
+    #[test]
     fn tabs_and_commas() {
         assert_eq!(ok(b"a\tb\n1\t2\n").delimiter, b'\t');
         assert_eq!(ok(b"a,b\n1,2\n").delimiter, b',');
@@ -249,6 +295,7 @@ mod tests {
             (b"\xFF\xFEa\x00".to_vec(), "UTF-16"),
             (b"first,last\n".to_vec(), "no rows"),
             (b"a,b,c\n1\n2\n3\n".to_vec(), "well-formed"),
+            (b"a,b\n1,\"open\n2,3\n".to_vec(), "line 2 is never"),
         ] {
             let err = read(bytes).unwrap_err();
             assert!(err.contains(expected), "{expected}: {err}");

@@ -362,10 +362,9 @@ async fn import_batch(conn: &mut PgConnection, cache: &Cache, job: Claimed) -> a
             records.push((line, record.clone()));
         }
     }
-    if !finished && reader.is_done() {
-        finished = true;
-    }
     let next = reader.position().clone();
+    // A full batch that ends at the end of the file is the last one.
+    finished = finished || reader.is_done() || next.byte() as usize >= loaded.text.len();
 
     // Judge every row against the file and the database.
     let emails: Vec<String> = records

@@ -8,6 +8,7 @@ mod auth;
 mod cadences;
 mod cli;
 mod e2e;
+mod import;
 mod interactions;
 mod mail;
 mod openapi;
