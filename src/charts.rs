@@ -462,8 +462,7 @@ fn open_svg(out: &mut String, kind: &str, id: &str, height: f64, title: &str, de
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart chart-{kind}\" role=\"img\" \
          aria-labelledby=\"{id}-title {id}-desc\" viewBox=\"0 0 {w} {h}\" width=\"100%\" \
-         preserveAspectRatio=\"xMidYMid meet\" font-family=\"inherit\" font-size=\"{FONT}\" \
-         style=\"font-family: inherit; max-width: {w}px; height: auto\">\
+         preserveAspectRatio=\"xMidYMid meet\" font-family=\"inherit\" font-size=\"{FONT}\">\
          <title id=\"{id}-title\">{t}</title><desc id=\"{id}-desc\">{d}</desc>\
          <text class=\"chart-title\" x=\"{x}\" y=\"22\" font-size=\"15\" font-weight=\"600\" \
          fill=\"currentColor\">{t}</text>",

@@ -11,6 +11,7 @@ pub mod cadences;
 pub mod calendar;
 pub mod charts;
 pub mod config;
+pub mod dashboard;
 pub mod enrollments;
 pub mod error;
 pub mod exports;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .merge(interactions::router())
         .merge(accounts::router())
         .merge(opportunities::router())
+        .merge(dashboard::router())
         .merge(cadences::router())
         .merge(touches::router())
         .merge(enrollments::router())

@@ -1,4 +1,5 @@
-//! The front page sends each role where its work is, and `/healthz` reports liveness.
+//! The front page sends each role where its work is (reps to Today, managers and admins
+//! to the dashboard), and `/healthz` reports liveness.
 
 use axum::{
     Router,
@@ -19,8 +20,7 @@ pub fn router() -> Router<AppState> {
 async fn home(user: CurrentUser) -> Redirect {
     match user.role {
         Role::Rep => Redirect::to("/today"),
-        Role::Manager => Redirect::to("/opportunities"),
-        Role::Admin => Redirect::to("/opportunities"),
+        Role::Manager | Role::Admin => Redirect::to("/dashboard"),
     }
 }
 

@@ -88,20 +88,32 @@ pub struct LockedOpportunity {
     pub stage: Stage,
 }
 
-/// Locks an opportunity (and, through the caller's earlier lock or this one, its prospect).
+/// Locks an opportunity in scope, after its prospect: every write to a prospect's plan
+/// takes the prospect's row lock first, so two such writes never wait on each other in
+/// opposite orders.
 pub async fn lock(
     conn: &mut PgConnection,
     scope: &Scope,
     id: i64,
 ) -> sqlx::Result<Option<LockedOpportunity>> {
+    let Some(prospect_id) =
+        sqlx::query_scalar!("select prospect_id from opportunities where id = $1", id)
+            .fetch_optional(&mut *conn)
+            .await?
+    else {
+        return Ok(None);
+    };
+    if prospects::db::lock(conn, scope, prospect_id)
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
     sqlx::query_as!(
         LockedOpportunity,
-        r#"select o.id, o.prospect_id, o.stage as "stage: Stage"
-           from opportunities o join prospects p on p.id = o.prospect_id
-           where o.id = $1 and ($2::bigint[] is null or p.owner_id = any($2))
-           for update of o, p"#,
-        id,
-        scope.owner_ids() as Option<&[i64]>
+        r#"select id, prospect_id, stage as "stage: Stage" from opportunities
+           where id = $1 for update"#,
+        id
     )
     .fetch_optional(conn)
     .await

@@ -322,22 +322,49 @@ pub async fn update(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn set_owner(
-    db: impl PgExecutor<'_>,
-    scope: &Scope,
-    id: i64,
-    owner_id: i64,
-) -> sqlx::Result<bool> {
-    let done = sqlx::query!(
-        r#"update prospects set owner_id = $3, updated_at = now()
-           where id = $1 and ($2::bigint[] is null or owner_id = any($2))"#,
-        id,
-        scope.owner_ids() as Option<&[i64]>,
-        owner_id
+/// Hands a locked prospect to `new_owner` (named `new_owner_name` on the timeline): its open
+/// touches go with it, so the new owner works them from now on. Closed touches stay with
+/// whoever worked them, as the dashboard credits them.
+pub async fn reassign(
+    conn: &mut PgConnection,
+    prospect: &LockedProspect,
+    new_owner: i64,
+    actor_id: i64,
+) -> sqlx::Result<()> {
+    if prospect.owner_id == new_owner {
+        return Ok(());
+    }
+    let names = sqlx::query!(
+        r#"select (select name from users where id = $1) as "from!",
+                  (select name from users where id = $2) as "to!""#,
+        prospect.owner_id,
+        new_owner
     )
-    .execute(db)
+    .fetch_one(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    sqlx::query!(
+        "update prospects set owner_id = $2, updated_at = now() where id = $1",
+        prospect.id,
+        new_owner
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "update touches set owner_id = $2 where prospect_id = $1 and status in ('pending', 'snoozed')",
+        prospect.id,
+        new_owner
+    )
+    .execute(&mut *conn)
+    .await?;
+    insert_event(
+        &mut *conn,
+        NewEvent {
+            from_value: Some(&names.from),
+            to_value: Some(&names.to),
+            ..NewEvent::new(prospect.id, actor_id, "owner_changed")
+        },
+    )
+    .await
 }
 
 /// Who already has this email. Uniqueness is organisation-wide, so this looks beyond the

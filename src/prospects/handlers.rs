@@ -522,30 +522,7 @@ pub async fn reassign(
     let prospect = db::lock(&mut tx, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if prospect.owner_id != new_owner.id {
-        let old_owner =
-            sqlx::query_scalar!("select name from users where id = $1", prospect.owner_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        db::set_owner(&mut *tx, &scope, id, new_owner.id).await?;
-        // The new owner works the prospect's open touches from now on.
-        sqlx::query!(
-            "update touches set owner_id = $2 where prospect_id = $1 and status in ('pending', 'snoozed')",
-            id,
-            new_owner.id
-        )
-        .execute(&mut *tx)
-        .await?;
-        db::insert_event(
-            &mut *tx,
-            db::NewEvent {
-                from_value: Some(&old_owner),
-                to_value: Some(&new_owner.name),
-                ..db::NewEvent::new(id, user.id, "owner_changed")
-            },
-        )
-        .await?;
-    }
+    db::reassign(&mut tx, &prospect, new_owner.id, user.id).await?;
     tx.commit().await?;
     flash(
         &session,

@@ -392,8 +392,7 @@ pub(crate) async fn summary(
                   (select count(*) from prospects p
                    where p.owner_id = u.id and p.interest in ('new', 'current', 'future')
                      and not p.do_not_contact and p.no_next_step_reason is null
-                     and not exists (select 1 from touches t where t.prospect_id = p.id
-                                     and t.status in ('pending', 'snoozed'))) as "dead_ends!"
+                     and p.open_touches = 0) as "dead_ends!"
            from users u
            where u.team_id = $1 and u.active
              and (u.role = 'rep' or exists (select 1 from prospects p where p.owner_id = u.id))

@@ -17,7 +17,10 @@
 //!   that the enrollments an import makes get their first touches in the same pass; a
 //!   pass gives imports at most [`IMPORT_BUDGET`] and comes straight back for the rest;
 //! * queued email is delivered, when the scheduler has a mail sender ([`Scheduler::with_mail`];
-//!   the module `mail::sender` says how it sends each message once).
+//!   the module `mail::sender` says how it sends each message once);
+//! * the dashboard's rollups are compacted (`dashboard::rollups`): the figures are exact
+//!   without it, compaction keeps them cheap to read. While there is activity to fold, the
+//!   scheduler comes back for more within [`ROLLUP_COMPACTION`].
 //!
 //! # Why it is safe to run many
 //!
@@ -67,6 +70,9 @@ pub const MAX_SLEEP: Duration = Duration::from_secs(15 * 60);
 /// another scheduler; there is no point asking again at once.
 const MIN_SLEEP: Duration = Duration::from_secs(1);
 
+/// How soon a scheduler that folded rollup deltas comes back for the next ones.
+pub const ROLLUP_COMPACTION: Duration = Duration::from_secs(30);
+
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const LAST_RETRY: Duration = Duration::from_secs(60);
 
@@ -105,6 +111,8 @@ pub struct PassReport {
     pub reminders: crate::reminders::ReminderReport,
     /// Import batches run, and the rows they handled.
     pub imports: crate::imports::run::Report,
+    /// Rollup keys whose delta rows were folded into one (not a change of any figure).
+    pub rollup_keys_compacted: u64,
 }
 
 impl PassReport {
@@ -144,6 +152,9 @@ impl std::fmt::Display for PassReport {
         }
         if !self.mail.is_empty() {
             write!(f, ", {}", self.mail)?;
+        }
+        if self.rollup_keys_compacted > 0 {
+            write!(f, ", {} rollup keys compacted", self.rollup_keys_compacted)?;
         }
         Ok(())
     }
@@ -328,6 +339,9 @@ impl Scheduler {
                 .context("finding the next reminder hour")?;
             next = next.into_iter().chain(reminder_due).min();
         }
+        if report.rollup_keys_compacted > 0 {
+            next = next.into_iter().chain([now + ROLLUP_COMPACTION]).min();
+        }
         Ok(next.unwrap_or(now + MAX_SLEEP))
     }
 
@@ -396,6 +410,12 @@ impl Scheduler {
             && !stopping()
         {
             report.mail = mail.deliver(now, stop).await.context("delivering email")?;
+        }
+
+        if !stopping() {
+            report.rollup_keys_compacted = crate::dashboard::rollups::compact(&self.db)
+                .await
+                .context("compacting the dashboard's rollups")?;
         }
 
         report.overdue = work::count_overdue(&self.db, now).await?;

@@ -81,11 +81,11 @@ pub(super) async fn schedule_enrollments(
                order by e.id
                limit $2
                -- The prospect too: a request locks the prospect, then its enrollment,
-               -- while inserting our touch needs a key-share lock on the prospect. Taking
-               -- both up front, or skipping the row, means never waiting on a request
-               -- that waits on us.
+               -- and inserting our touch updates the prospect (its count of open
+               -- touches). Taking both up front, or skipping the row, means never
+               -- waiting on a request that waits on us.
                for no key update of e skip locked
-               for key share of p skip locked
+               for no key update of p skip locked
            )
            select c.id, c.prospect_id, c.version_id, c.current_position, c.owner_id,
                   case when c.current_position = 1 then c.started_at

@@ -28,7 +28,10 @@ use crate::{
     },
     schedule,
     state::AppState,
-    touches::db::{self as touches_db, LockedTouch, working_hours},
+    touches::{
+        TouchKind,
+        db::{self as touches_db, LockedTouch, working_hours},
+    },
     users::{Role, db as users_db},
 };
 
@@ -257,9 +260,18 @@ enum Story {
     NoAnswerYet,
     Current(Stage),
     Future,
+    /// Future interest whose re-engage date has come: worked (on the day or late) and found
+    /// current interest again.
+    CameBack {
+        late: bool,
+    },
+    /// Future interest whose re-engage date has come and gone without a touch.
+    ReEngageMissed,
     NoInterest,
     Customer,
-    Lost { revisit: bool },
+    Lost {
+        revisit: bool,
+    },
 }
 
 fn pick_story(rng: &mut StdRng) -> Story {
@@ -270,7 +282,10 @@ fn pick_story(rng: &mut StdRng) -> Story {
         26..32 => Story::Current(Stage::Meeting),
         32..37 => Story::Current(Stage::Proposal),
         37..41 => Story::Current(Stage::Negotiation),
-        41..66 => Story::Future,
+        41..55 => Story::Future,
+        55..60 => Story::CameBack { late: false },
+        60..62 => Story::CameBack { late: true },
+        62..66 => Story::ReEngageMissed,
         66..78 => Story::NoInterest,
         78..88 => Story::Customer,
         88..94 => Story::Lost { revisit: true },
@@ -443,15 +458,19 @@ async fn spread_open_touches(
     Ok(())
 }
 
-/// The prospect's open touch, locked, so the next interaction is logged from it as a rep
-/// working their queue would.
+/// The prospect's next open touch (of `kind`, if given), locked, so the next interaction
+/// is logged from it as a rep working their queue would.
 async fn open_touch(
     conn: &mut PgConnection,
     prospect_id: i64,
+    kind: Option<TouchKind>,
 ) -> anyhow::Result<Option<LockedTouch>> {
     let id = sqlx::query_scalar!(
-        "select id from touches where prospect_id = $1 and status = 'pending' order by due_at, id limit 1",
-        prospect_id
+        r#"select id from touches
+           where prospect_id = $1 and status = 'pending' and ($2::touch_kind is null or kind = $2)
+           order by due_at, id limit 1"#,
+        prospect_id,
+        kind as Option<TouchKind>
     )
     .fetch_optional(&mut *conn)
     .await?;
@@ -540,8 +559,13 @@ async fn write_history(
     }
     let scope = Scope::everyone();
     let attempts = rng.random_range(1..4);
+    // A re-engage date that has come needs a decision weeks before it.
+    let earliest_start = match story {
+        Story::CameBack { .. } | Story::ReEngageMissed => 50,
+        _ => 20,
+    };
     let mut at = now
-        - Duration::days(rng.random_range(20..HISTORY_DAYS))
+        - Duration::days(rng.random_range(earliest_start..HISTORY_DAYS))
         - Duration::minutes(rng.random_range(0..600));
     let step = |rng: &mut StdRng, at: OffsetDateTime| {
         (at + Duration::days(rng.random_range(1..7)) + Duration::minutes(rng.random_range(0..300)))
@@ -583,7 +607,7 @@ async fn write_history(
             "",
         );
         {
-            let touch = open_touch(conn, prospect_id).await?;
+            let touch = open_touch(conn, prospect_id, None).await?;
             log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref()).await?;
         }
         at = step(rng, at);
@@ -611,7 +635,7 @@ async fn write_history(
                     "Email bounced; the address looks outdated.",
                 );
                 {
-                    let touch = open_touch(conn, prospect_id).await?;
+                    let touch = open_touch(conn, prospect_id, None).await?;
                     log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref())
                         .await?;
                 }
@@ -629,7 +653,51 @@ async fn write_history(
                 note,
             );
             {
-                let touch = open_touch(conn, prospect_id).await?;
+                let touch = open_touch(conn, prospect_id, None).await?;
+                log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref())
+                    .await?;
+            }
+        }
+        Story::CameBack { .. } | Story::ReEngageMissed => {
+            // The date was set weeks ago and has come: a past date, from a past decision.
+            let re_engage_on = (at + Duration::days(rng.random_range(5..20))).date();
+            let entry = log(
+                first_contact,
+                Outcome::Connected,
+                DecisionInput::Future { re_engage_on },
+                qualifying(rng, 2),
+                at,
+                note,
+            );
+            {
+                let touch = open_touch(conn, prospect_id, None).await?;
+                log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref())
+                    .await?;
+            }
+            if let Story::CameBack { late } = story {
+                let hours = working_hours(&mut *conn, owner_id).await?;
+                let day = if late {
+                    re_engage_on + Duration::days(rng.random_range(1..4))
+                } else {
+                    re_engage_on
+                };
+                let back_at = schedule::local_instant(day, hours.start, &hours.time_zone)
+                    .unwrap_or(at)
+                    + Duration::minutes(rng.random_range(30..240));
+                let entry = log(
+                    Channel::Call,
+                    Outcome::Connected,
+                    DecisionInput::Current {
+                        name: None,
+                        stage: Stage::Qualifying,
+                        value_cents: Some(rng.random_range(50..600) * 10_000),
+                        expected_close_on: Some(today + Duration::days(rng.random_range(20..120))),
+                    },
+                    qualifying(rng, 3),
+                    back_at.min(now - Duration::hours(1)),
+                    "They are ready now: the timing we agreed on has come.",
+                );
+                let touch = open_touch(conn, prospect_id, Some(TouchKind::ReEngage)).await?;
                 log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref())
                     .await?;
             }
@@ -652,7 +720,7 @@ async fn write_history(
                 "",
             );
             {
-                let touch = open_touch(conn, prospect_id).await?;
+                let touch = open_touch(conn, prospect_id, None).await?;
                 log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref())
                     .await?;
             }
@@ -674,7 +742,7 @@ async fn write_history(
                 note,
             );
             {
-                let touch = open_touch(conn, prospect_id).await?;
+                let touch = open_touch(conn, prospect_id, None).await?;
                 log_interaction(conn, &scope, owner_id, prospect_id, &booked, touch.as_ref())
                     .await?;
             }
@@ -709,7 +777,7 @@ async fn write_history(
                     NOTES.choose(rng).expect("notes"),
                 );
                 {
-                    let touch = open_touch(conn, prospect_id).await?;
+                    let touch = open_touch(conn, prospect_id, None).await?;
                     log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref())
                         .await?;
                 }

@@ -145,21 +145,33 @@ impl LockedTouch {
     }
 }
 
-/// Locks an open-or-closed touch whose prospect is in scope.
+/// Locks an open-or-closed touch whose prospect is in scope, after the prospect (the
+/// lock order every write to a prospect's plan follows; see `opportunities::db::lock`).
 pub async fn lock(
     conn: &mut PgConnection,
     scope: &Scope,
     id: i64,
 ) -> sqlx::Result<Option<LockedTouch>> {
+    let Some(prospect_id) =
+        sqlx::query_scalar!("select prospect_id from touches where id = $1", id)
+            .fetch_optional(&mut *conn)
+            .await?
+    else {
+        return Ok(None);
+    };
+    if crate::prospects::db::lock(conn, scope, prospect_id)
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
     sqlx::query_as!(
         LockedTouch,
-        r#"select t.id, t.prospect_id, t.owner_id, t.kind as "kind: TouchKind", t.enrollment_id,
-                  t.step_id, t.channel as "channel: Channel", t.status as "status: TouchStatus"
-           from touches t join prospects p on p.id = t.prospect_id
-           where t.id = $1 and ($2::bigint[] is null or p.owner_id = any($2))
-           for update of t"#,
-        id,
-        scope.owner_ids() as Option<&[i64]>
+        r#"select id, prospect_id, owner_id, kind as "kind: TouchKind", enrollment_id,
+                  step_id, channel as "channel: Channel", status as "status: TouchStatus"
+           from touches where id = $1
+           for update"#,
+        id
     )
     .fetch_optional(conn)
     .await

@@ -254,14 +254,15 @@ pub async fn dead_ends(
                               order by e.started_at desc, e.id desc limit 1) last_enrollment on true
            left join lateral (select status from touches t where t.prospect_id = p.id
                               order by coalesce(t.completed_at, t.due_at) desc, t.id desc limit 1) last_touch on true
+           -- The condition of `prospects_dead_end_idx` (and of the dashboard's count):
+           -- `open_touches` is the prospect's pending and snoozed touches, kept by trigger.
            where p.interest in ('new', 'current', 'future')
              and not p.do_not_contact
              and p.no_next_step_reason is null
+             and p.open_touches = 0
              and ($1::bigint[] is null or p.owner_id = any($1))
              and ($2::bigint is null or p.owner_id = $2)
-             and not exists (select 1 from touches t where t.prospect_id = p.id
-                             and t.status in ('pending', 'snoozed'))
-           order by p.last_interaction_at desc nulls last, p.id desc
+           order by coalesce(p.last_interaction_at, '-infinity') desc, p.id desc
            limit $3"#,
         scope.owner_ids() as Option<&[i64]>,
         owner_id,

@@ -636,3 +636,96 @@ async fn a_rep_imports_a_csv_and_sets_up_the_api_and_the_calendar(pool: PgPool) 
     assert_eq!(calendar.status(), reqwest::StatusCode::OK);
     assert!(calendar.text().await.unwrap().contains("BEGIN:VEVENT"));
 }
+
+/// The manager's dashboard in a real browser: every widget draws its charts at a readable
+/// size, a chart's data table opens with a click, and a number in a chart leads to the
+/// prospects behind it.
+#[sqlx::test]
+async fn the_manager_dashboard_draws_its_charts_and_leads_to_the_lists_behind_them(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    seed::demo::seed(&app.state)
+        .await
+        .expect("the demo workspace");
+    let browser = Browser::launch().await;
+    browser
+        .sign_in(&app, "manager@demo.test", seed::demo::PASSWORD)
+        .await;
+    browser.click("nav.mainnav a[href='/dashboard']").await;
+    assert_eq!(browser.path().await, "/dashboard");
+    assert_eq!(browser.text("h1").await, "Dashboard · Your team");
+
+    let sizes = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('section.dash-section')].map(s => [s.id,
+                 [...s.querySelectorAll('svg.chart')].map(c => Math.round(c.getBoundingClientRect().width)),
+                 s.querySelectorAll('svg.chart rect, svg.chart path, svg.chart polyline').length])",
+            vec![],
+        )
+        .await
+        .expect("chart sizes");
+    let sections = sizes.as_array().expect("a list of sections");
+    let ids: Vec<&str> = sections.iter().filter_map(|s| s[0].as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "pipeline",
+            "funnel",
+            "activity",
+            "interest",
+            "follow-through",
+            "cadences"
+        ]
+    );
+    for section in sections {
+        let widths = section[1].as_array().expect("chart widths");
+        assert!(!widths.is_empty(), "{section}: no chart");
+        assert!(
+            widths.iter().all(|w| w.as_f64().unwrap_or(0.0) >= 300.0),
+            "{section}: a chart too small to read"
+        );
+        assert!(
+            section[2].as_u64().unwrap_or(0) > 3,
+            "{section}: nothing drawn"
+        );
+    }
+    browser.screenshot("dashboard").await;
+
+    // The numbers behind a chart, one click away.
+    let table_shown =
+        "return document.querySelector('section#funnel details.dash-data table').checkVisibility()";
+    let closed = browser.client.execute(table_shown, vec![]).await.unwrap();
+    assert_eq!(
+        closed.as_bool(),
+        Some(false),
+        "the data table starts folded"
+    );
+    browser
+        .click("section#funnel details.dash-data summary")
+        .await;
+    let open = browser.client.execute(table_shown, vec![]).await.unwrap();
+    assert_eq!(open.as_bool(), Some(true), "the data table opens");
+
+    // A bar of the funnel is a link to the prospects behind it.
+    browser.click("section#funnel svg.chart a").await;
+    let totals = browser.text("#list-totals").await;
+    assert_eq!(browser.path().await, "/dashboard/list");
+    let heading = browser.text("h1").await;
+    assert!(heading.starts_with("Prospects first touched"), "{heading}");
+    let rows = browser
+        .client
+        .find_all(Locator::Css("#behind tbody tr"))
+        .await
+        .expect("the rows")
+        .len();
+    assert!(rows > 0, "{totals}");
+    if rows < 50 {
+        assert!(
+            totals.ends_with(&format!("on {rows} prospects")),
+            "{totals}: {rows} rows"
+        );
+    } else {
+        assert!(browser.text("a[rel=next]").await.contains("Next page"));
+    }
+    browser.screenshot("dashboard-list").await;
+}

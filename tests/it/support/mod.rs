@@ -7,6 +7,7 @@ mod client;
 mod fixtures;
 pub mod org;
 mod response;
+pub mod work;
 
 use std::net::SocketAddr;
 

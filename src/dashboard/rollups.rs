@@ -1,0 +1,184 @@
+//! Keeping the rollup tables cheap to read. The triggers of `0004_dashboard.sql` write
+//! signed delta rows in every writing transaction, so the figures are always exact; this
+//! folds each key's rows into one so that a dashboard sums a few hundred rows, not a day's
+//! worth of deltas. Any number of instances may call it: one compacts at a time (an advisory
+//! lock), the others return at once.
+
+use sqlx::PgPool;
+
+/// Each rollup table with its key columns and its summed columns.
+const ROLLUPS: [(&str, &[&str], &[&str]); 6] = [
+    (
+        "activity_rollup",
+        &["user_id", "day", "channel"],
+        &[
+            "interactions",
+            "decided_current",
+            "decided_future",
+            "decided_none",
+        ],
+    ),
+    (
+        "prospect_rollup",
+        &["owner_id", "interest"],
+        &["prospects", "dead_ends"],
+    ),
+    (
+        "funnel_rollup",
+        &["owner_id", "cohort_day", "level"],
+        &["prospects"],
+    ),
+    (
+        "pipeline_rollup",
+        &["owner_id", "stage"],
+        &["opportunities", "value_cents", "weighted_cent_percent"],
+    ),
+    (
+        "cadence_step_rollup",
+        &["owner_id", "day", "cadence_id", "position"],
+        &["done", "skipped", "replied", "meetings"],
+    ),
+    (
+        "cadence_exit_rollup",
+        &["owner_id", "day", "cadence_id", "ending", "reason"],
+        &["enrollments"],
+    ),
+];
+
+/// Keys folded per transaction: enough to catch up quickly, small enough to commit fast.
+const BATCH: i32 = 2_000;
+
+/// An arbitrary constant naming the compaction lock among the application's advisory locks.
+const COMPACTION_LOCK: i64 = 0x726f_6c6c_7570; // "rollup"
+
+/// Folds every rollup's fresh delta rows. Returns how many keys were folded (0 when there
+/// was nothing to do or another instance is compacting).
+pub async fn compact(db: &PgPool) -> sqlx::Result<u64> {
+    let mut folded = 0;
+    for (table, keys, sums) in ROLLUPS {
+        loop {
+            let mut tx = db.begin().await?;
+            let locked: bool = sqlx::query_scalar!(
+                r#"select pg_try_advisory_xact_lock($1) as "locked!""#,
+                COMPACTION_LOCK
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            if !locked {
+                return Ok(folded);
+            }
+            let keys_folded: i32 = sqlx::query_scalar!(
+                r#"select rollup_compact($1::text::regclass, $2, $3, $4) as "folded!""#,
+                table,
+                &keys.iter().map(|k| k.to_string()).collect::<Vec<_>>(),
+                &sums.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                BATCH
+            )
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            folded += u64::try_from(keys_folded).unwrap_or(0);
+            if keys_folded < BATCH {
+                break;
+            }
+        }
+    }
+    Ok(folded)
+}
+
+/// Rebuilds every derived column and rollup from the source rows, for after a bulk load
+/// made with triggers off (`session_replication_role = replica`).
+pub async fn refresh_all(db: &PgPool) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query!("select prospects_refresh_flow()")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!("select rollups_refill()")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+/// Rebuilds the rollups only, trusting the derived columns (a bulk loader that wrote them).
+pub async fn refill(db: &PgPool) -> sqlx::Result<()> {
+    sqlx::query!("select rollups_refill()").execute(db).await?;
+    Ok(())
+}
+
+/// Where the rollups and derived columns disagree with a full scan of the source rows, one
+/// line per table (empty when they all agree). A full scan: for tests and for checking a
+/// database by hand, not for requests.
+pub async fn discrepancies(db: &PgPool) -> sqlx::Result<Vec<String>> {
+    let mut found = Vec::new();
+    for (table, keys, sums) in ROLLUPS {
+        let keys = keys.join(", ");
+        let summed = sums
+            .iter()
+            .map(|s| format!("sum({s})::bigint as {s}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let nonzero = sums
+            .iter()
+            .map(|s| format!("sum({s}) <> 0"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let plain = sums
+            .iter()
+            .map(|s| format!("{s}::bigint"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "with kept as (select {keys}, {summed} from {table} group by {keys} having {nonzero}),
+                  scanned as (select {keys}, {plain} from {table}_scan),
+                  differ as ((select 'kept' as side, * from (select * from kept except all select * from scanned) a)
+                             union all
+                             (select 'scanned', * from (select * from scanned except all select * from kept) b))
+             select count(*) as n, (select string_agg(d::text, '; ') from (select * from differ limit 5) d) as sample
+             from differ"
+        );
+        let (n, sample): (i64, Option<String>) = sqlx::query_as(&sql).fetch_one(db).await?;
+        if n > 0 {
+            found.push(format!(
+                "{table}: {n} rows differ from {table}_scan, e.g. {}",
+                sample.unwrap_or_default()
+            ));
+        }
+    }
+    let flows: (i64, Option<String>) = sqlx::query_as(
+        "with differ as (
+             select p.id, p.open_touches, s.open_touches as scanned_open_touches,
+                    p.first_touched_at, s.first_touched_at as scanned_first_touched_at,
+                    p.first_touched_on, s.first_touched_on as scanned_first_touched_on,
+                    p.funnel_contact_level, s.funnel_contact_level as scanned_contact_level,
+                    p.funnel_opportunity_level, s.funnel_opportunity_level as scanned_opportunity_level
+             from prospects p join prospect_flow_scan s on s.id = p.id
+             where (p.open_touches, p.first_touched_at, p.first_touched_on, p.funnel_contact_level,
+                    p.funnel_opportunity_level)
+                   is distinct from
+                   (s.open_touches, s.first_touched_at, s.first_touched_on, s.funnel_contact_level,
+                    s.funnel_opportunity_level))
+         select count(*), (select string_agg(d::text, '; ') from (select * from differ limit 5) d)
+         from differ",
+    )
+    .fetch_one(db)
+    .await?;
+    if flows.0 > 0 {
+        found.push(format!(
+            "prospects: {} rows' derived columns differ from prospect_flow_scan, e.g. {}",
+            flows.0,
+            flows.1.unwrap_or_default()
+        ));
+    }
+    let owners: i64 = sqlx::query_scalar(
+        "select count(*) from opportunities o join prospects p on p.id = o.prospect_id
+         where o.owner_id <> p.owner_id",
+    )
+    .fetch_one(db)
+    .await?;
+    if owners > 0 {
+        found.push(format!(
+            "opportunities: {owners} have an owner other than their prospect's"
+        ));
+    }
+    Ok(found)
+}
