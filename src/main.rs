@@ -203,7 +203,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn create_token(db: &sqlx::PgPool, email: &str, name: &str) -> anyhow::Result<()> {
-    let name = prospector::tokens::db::parse_name(name).map_err(|why| anyhow::anyhow!("--name: {why}"))?;
+    let name =
+        prospector::tokens::db::parse_name(name).map_err(|why| anyhow::anyhow!("--name: {why}"))?;
     let user_id = sqlx::query_scalar!(
         "select id from users where email = $1 and active",
         email.trim()
@@ -213,7 +214,11 @@ async fn create_token(db: &sqlx::PgPool, email: &str, name: &str) -> anyhow::Res
     .with_context(|| format!("there is no active user with the email {}", email.trim()))?;
     let mut conn = db.acquire().await?;
     let issued = prospector::tokens::db::issue(&mut conn, user_id, &name).await?;
-    eprintln!("Created API token {:?} for {}. It is shown only this once:", name, email.trim());
+    eprintln!(
+        "Created API token {:?} for {}. It is shown only this once:",
+        name,
+        email.trim()
+    );
     println!("{}", issued.token);
     Ok(())
 }

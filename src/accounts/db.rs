@@ -67,9 +67,15 @@ pub async fn find_or_create_many(
             owner_id,
             &missing.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
             &missing.iter().map(|a| a.domain.clone()).collect::<Vec<_>>() as &[Option<String>],
-            &missing.iter().map(|a| a.industry.clone()).collect::<Vec<_>>(),
+            &missing
+                .iter()
+                .map(|a| a.industry.clone())
+                .collect::<Vec<_>>(),
             &missing.iter().map(|a| a.employee_count).collect::<Vec<_>>() as &[Option<i32>],
-            &missing.iter().map(|a| a.territory.clone()).collect::<Vec<_>>(),
+            &missing
+                .iter()
+                .map(|a| a.territory.clone())
+                .collect::<Vec<_>>(),
         )
         .fetch_all(&mut *conn)
         .await?;
@@ -203,15 +209,20 @@ impl Cursor {
     }
 }
 
-#[derive(Debug)]
+/// A row of the account list; the API lists accounts as this too.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = AccountSummary)]
 pub struct ListRow {
     pub id: i64,
     pub name: String,
+    /// The company's web domain, such as `acme.com`.
     pub domain: Option<String>,
     pub industry: String,
     pub employee_count: Option<i32>,
     pub territory: String,
     pub owner_name: String,
+    /// The keyset position, not part of the API.
+    #[serde(skip)]
     pub sort_name: String,
 }
 

@@ -32,20 +32,8 @@ pub struct AccountListQuery {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct AccountSummary {
-    pub id: i64,
-    pub name: String,
-    /// The company's web domain, such as `acme.com`.
-    pub domain: Option<String>,
-    pub industry: String,
-    pub employee_count: Option<i32>,
-    pub territory: String,
-    pub owner_name: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct AccountList {
-    pub data: Vec<AccountSummary>,
+    pub data: Vec<db::ListRow>,
     pub next_cursor: Option<String>,
 }
 
@@ -84,7 +72,10 @@ impl AccountInput {
             name: self.name.clone(),
             domain: self.domain.clone(),
             industry: self.industry.clone(),
-            employee_count: self.employee_count.map(|n| n.to_string()).unwrap_or_default(),
+            employee_count: self
+                .employee_count
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
             territory: self.territory.clone(),
         }
     }
@@ -104,19 +95,7 @@ pub async fn list(
     let search = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     let page = db::list(&state.db, &api.scope, search, after.as_ref(), limit).await?;
     Ok(Json(AccountList {
-        data: page
-            .rows
-            .into_iter()
-            .map(|r| AccountSummary {
-                id: r.id,
-                name: r.name,
-                domain: r.domain,
-                industry: r.industry,
-                employee_count: r.employee_count,
-                territory: r.territory,
-                owner_name: r.owner_name,
-            })
-            .collect(),
+        data: page.rows,
         next_cursor: page.next.map(|c| pagination::encode(&c.encode())),
     }))
 }

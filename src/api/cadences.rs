@@ -17,23 +17,8 @@ use crate::{
 };
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CadenceSummary {
-    pub id: i64,
-    pub name: String,
-    pub purpose: Purpose,
-    pub description: String,
-    /// The cadence automatic enrollment uses for its purpose.
-    pub is_default: bool,
-    pub archived: bool,
-    pub version: i32,
-    pub step_count: i64,
-    /// How long the plan lasts, in business days.
-    pub span_business_days: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct CadenceList {
-    pub data: Vec<CadenceSummary>,
+    pub data: Vec<cadences_db::CadenceSummary>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -68,22 +53,8 @@ pub struct Cadence {
 #[utoipa::path(get, path = "/api/v1/cadences", tag = "cadences", operation_id = "listCadences",
     responses((status = 200, description = "Every cadence", body = CadenceList)))]
 pub async fn list(State(state): State<AppState>, _api: ApiUser) -> ApiResult<Json<CadenceList>> {
-    let rows = cadences_db::list(&state.db).await?;
     Ok(Json(CadenceList {
-        data: rows
-            .into_iter()
-            .map(|c| CadenceSummary {
-                id: c.id,
-                name: c.name,
-                purpose: c.purpose,
-                description: c.description,
-                is_default: c.is_default,
-                archived: c.archived,
-                version: c.version,
-                step_count: c.step_count,
-                span_business_days: c.span_business_days,
-            })
-            .collect(),
+        data: cadences_db::list(&state.db).await?,
     }))
 }
 

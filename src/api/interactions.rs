@@ -138,7 +138,11 @@ impl LogInteraction {
                 .stage
                 .clone()
                 .unwrap_or_else(|| Stage::Qualifying.as_str().to_string()),
-            value: self.value.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+            value: self
+                .value
+                .as_ref()
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
             expected_close_on: self.expected_close_on.clone().unwrap_or_default(),
             re_engage_on: self.re_engage_on.clone().unwrap_or_default(),
             no_interest_reason: self.no_interest_reason.clone(),

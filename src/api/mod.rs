@@ -31,10 +31,9 @@ use axum::{
     http::StatusCode,
     routing::{get, post},
 };
-use serde::Serialize;
 use tower_http::timeout::TimeoutLayer;
 use utoipa::{
-    Modify, OpenApi, ToSchema,
+    Modify, OpenApi,
     openapi::{
         self, Content, RefOr, ResponseBuilder,
         security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
@@ -45,7 +44,7 @@ use self::{
     auth::ApiUser,
     problem::{ApiError, Problem},
 };
-use crate::{state::AppState, users::Role};
+use crate::state::AppState;
 
 /// The largest request body the API reads.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -57,7 +56,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi_json))
         .route("/v1/me", get(me))
-        .route("/v1/prospects", get(prospects::list).post(prospects::create))
+        .route(
+            "/v1/prospects",
+            get(prospects::list).post(prospects::create),
+        )
         .route(
             "/v1/prospects/{id}",
             get(prospects::get).patch(prospects::update),
@@ -178,7 +180,10 @@ impl Modify for Conventions {
                         .entry(status.to_string())
                         .or_insert_with(|| problem(description));
                 };
-                add("400", "The request could not be read (malformed JSON or query).");
+                add(
+                    "400",
+                    "The request could not be read (malformed JSON or query).",
+                );
                 add("401", "No live API token was sent.");
                 add("422", "Some fields are invalid: see `errors`.");
                 add("500", "A server error; it was logged under `error_id`.");
@@ -208,27 +213,9 @@ async fn openapi_json(State(state): State<AppState>) -> Json<openapi::OpenApi> {
     Json(document(&state.config.base_url))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Me {
-    pub id: i64,
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-    pub team_id: Option<i64>,
-    /// The IANA time zone dates are read in, such as `Europe/Paris`.
-    pub time_zone: String,
-}
-
 /// Who the token belongs to.
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", operation_id = "getMe",
-    responses((status = 200, description = "The token's owner", body = Me)))]
-pub async fn me(api: ApiUser) -> Json<Me> {
-    Json(Me {
-        id: api.user.id,
-        email: api.user.email,
-        name: api.user.name,
-        role: api.user.role,
-        team_id: api.user.team_id,
-        time_zone: api.user.time_zone,
-    })
+    responses((status = 200, description = "The token's owner", body = crate::auth::CurrentUser)))]
+pub async fn me(api: ApiUser) -> Json<crate::auth::CurrentUser> {
+    Json(api.user)
 }

@@ -172,22 +172,16 @@ pub async fn move_stage(
         revisit_on: body.revisit_on.unwrap_or_default(),
     };
     let (stage, reason, revisit_on) = form.validate(format::today(&api.user.time_zone))?;
+    let change = StageChange {
+        to: stage,
+        lost_reason: reason.as_deref(),
+        revisit_on,
+        occurred_at: None,
+    };
     let mut tx = state.db.begin().await?;
-    let locked = db::lock(&mut tx, &api.scope, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    db::move_stage(
-        &mut tx,
-        api.user.id,
-        &locked,
-        &StageChange {
-            to: stage,
-            lost_reason: reason.as_deref(),
-            revisit_on,
-            occurred_at: None,
-        },
-    )
-    .await?;
+    if !db::change_stage(&mut tx, &api.scope, api.user.id, id, &change).await? {
+        return Err(ApiError::NotFound);
+    }
     tx.commit().await?;
     get(State(state), api, ApiPath(id)).await
 }

@@ -115,10 +115,9 @@ fn problem(status: StatusCode, kind: &str, title: &str, detail: String) -> Probl
 pub fn respond(problem: Problem) -> Response {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, Json(problem)).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(CONTENT_TYPE),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
@@ -216,7 +215,10 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     let status = rejection.status();
     let detail = match status {
         StatusCode::PAYLOAD_TOO_LARGE => {
-            format!("The request body is larger than the API accepts ({} KiB).", super::MAX_BODY_BYTES / 1024)
+            format!(
+                "The request body is larger than the API accepts ({} KiB).",
+                super::MAX_BODY_BYTES / 1024
+            )
         }
         StatusCode::UNSUPPORTED_MEDIA_TYPE => {
             "Send the body as JSON, with `Content-Type: application/json`.".to_string()

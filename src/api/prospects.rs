@@ -237,9 +237,9 @@ pub async fn list(
     let page = db::list(&state.db, &api.scope, &filter, after.as_ref(), limit).await?;
     Ok(Json(ProspectList {
         data: page.rows.into_iter().map(summary).collect(),
-        next_cursor: page.next.map(|c| {
-            pagination::encode(&format!("{}:{}", sort_name(filter.sort), c.encode()))
-        }),
+        next_cursor: page
+            .next
+            .map(|c| pagination::encode(&format!("{}:{}", sort_name(filter.sort), c.encode()))),
     }))
 }
 
@@ -300,11 +300,7 @@ pub async fn get(
 }
 
 /// Refuses an email another prospect has, as the form does.
-async fn check_email(
-    state: &AppState,
-    email: Option<&str>,
-    except: Option<i64>,
-) -> ApiResult<()> {
+async fn check_email(state: &AppState, email: Option<&str>, except: Option<i64>) -> ApiResult<()> {
     let Some(email) = email else { return Ok(()) };
     match db::find_by_email(&state.db, email).await? {
         Some(existing) if Some(existing.id) != except => Err(super::problem::invalid(
@@ -398,7 +394,16 @@ pub async fn update(
     let valid = form.validate()?;
     check_email(&state, valid.fields.email.as_deref(), Some(id)).await?;
     let mut tx = state.db.begin().await?;
-    match save::update(&mut tx, &api.scope, api.user.id, id, &valid, &form.qualifying).await? {
+    match save::update(
+        &mut tx,
+        &api.scope,
+        api.user.id,
+        id,
+        &valid,
+        &form.qualifying,
+    )
+    .await?
+    {
         Ok(true) => {}
         Ok(false) => return Err(ApiError::NotFound),
         Err(save::EmailTaken) => return Err(taken()),
@@ -406,4 +411,3 @@ pub async fn update(
     tx.commit().await?;
     Ok(Json(load(&state, &api, id).await?))
 }
-

@@ -137,8 +137,16 @@ pub async fn list(
     }))
 }
 
-fn already_closed() -> ApiError {
-    ApiError::Conflict("This touch is already done or skipped.".into())
+/// What a touch action's answer (`touches::actions`) means for the API: not in the scope
+/// is not found, already closed is a conflict.
+fn worked(answer: Option<bool>) -> ApiResult<()> {
+    match answer {
+        None => Err(ApiError::NotFound),
+        Some(false) => Err(ApiError::Conflict(
+            "This touch is already done or skipped.".into(),
+        )),
+        Some(true) => Ok(()),
+    }
 }
 
 /// Complete a touch by logging the interaction that worked it (with its decision); a
@@ -159,12 +167,7 @@ pub async fn complete(
 ) -> ApiResult<(StatusCode, Json<Interaction>)> {
     let valid = body.validate(&api.user.time_zone)?;
     let mut tx = state.db.begin().await?;
-    if !actions::complete(&mut tx, &api.scope, api.user.id, id, &valid)
-        .await?
-        .ok_or(ApiError::NotFound)?
-    {
-        return Err(already_closed());
-    }
+    worked(actions::complete(&mut tx, &api.scope, api.user.id, id, &valid).await?)?;
     let interaction_id = sqlx::query_scalar!(
         r#"select interaction_id as "interaction_id!" from touches where id = $1"#,
         id
@@ -202,12 +205,7 @@ pub async fn skip(
 ) -> ApiResult<StatusCode> {
     let reason = actions::parse_skip_reason(&body.reason).map_err(|m| invalid("reason", m))?;
     let mut tx = state.db.begin().await?;
-    if !actions::skip(&mut tx, &api.scope, api.user.id, id, reason)
-        .await?
-        .ok_or(ApiError::NotFound)?
-    {
-        return Err(already_closed());
-    }
+    worked(actions::skip(&mut tx, &api.scope, api.user.id, id, reason).await?)?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -239,12 +237,7 @@ pub async fn snooze(
     let until =
         actions::check_snooze_until(until, &api.user.time_zone).map_err(|m| invalid("until", m))?;
     let mut tx = state.db.begin().await?;
-    if !actions::snooze(&mut tx, &api.scope, api.user.id, id, until)
-        .await?
-        .ok_or(ApiError::NotFound)?
-    {
-        return Err(already_closed());
-    }
+    worked(actions::snooze(&mut tx, &api.scope, api.user.id, id, until).await?)?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,7 +12,8 @@ use sha2::{Digest, Sha256};
 /// A new secret: `prefix` (which says what the secret is for, as in `pt_`) followed by 43
 /// URL-safe characters.
 pub fn generate(prefix: &str) -> String {
-    let random = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let random =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     format!("{prefix}{random}")
 }
 
@@ -30,7 +31,11 @@ mod tests {
         let (a, b) = (generate("pt_"), generate("pt_"));
         assert_ne!(a, b);
         assert!(a.starts_with("pt_") && a.len() == 3 + 43, "{a}");
-        assert!(a[3..].bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(
+            a[3..]
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
         assert_eq!(hash(&a).len(), 32);
         assert_eq!(hash(&a), hash(&a));
     }

@@ -415,8 +415,13 @@ async fn clear_no_next_step(conn: &mut PgConnection, prospect_id: i64) -> sqlx::
 /// What asking to enroll one prospect came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EnrollOutcome {
-    Enrolled { enrollment_id: i64, cadence: String },
-    AlreadyFollowing { cadence: String },
+    Enrolled {
+        enrollment_id: i64,
+        cadence: String,
+    },
+    AlreadyFollowing {
+        cadence: String,
+    },
     DoNotContact,
     /// The cadence asked for does not exist or is archived (or, without one, no default
     /// cadence fits the prospect).

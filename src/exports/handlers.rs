@@ -43,50 +43,74 @@ pub async fn prospects(
 ) -> Result<Response> {
     let filter = query.filter();
     let header = strings(&[
-        "First Name", "Last Name", "Email", "Job Title", "Phone Number", "LinkedIn URL",
-        "Company Name", "Company Domain", "Industry", "Number of Employees", "Territory",
-        "Tags", "Source", "Do Not Contact", "Interest", "Re-engage On", "Owner", "Owner Email",
-        "Last Interaction", "Created", "Prospector ID",
+        "First Name",
+        "Last Name",
+        "Email",
+        "Job Title",
+        "Phone Number",
+        "LinkedIn URL",
+        "Company Name",
+        "Company Domain",
+        "Industry",
+        "Number of Employees",
+        "Territory",
+        "Tags",
+        "Source",
+        "Do Not Contact",
+        "Interest",
+        "Re-engage On",
+        "Owner",
+        "Owner Email",
+        "Last Interaction",
+        "Created",
+        "Prospector ID",
     ]);
     let db = state.db.clone();
-    Ok(stream::download("prospects.csv", header, 0i64, move |after| {
-        let (db, scope, filter) = (db.clone(), scope.clone(), filter.clone());
-        async move {
-            let rows = db::prospects(&db, &scope, &filter, after, PAGE_ROWS).await?;
-            let next = (rows.len() as i64 == PAGE_ROWS).then(|| rows.last().map(|r| r.id)).flatten();
-            Ok(Page {
-                rows: rows
-                    .into_iter()
-                    .map(|r| {
-                        vec![
-                            r.first_name,
-                            r.last_name,
-                            r.email.unwrap_or_default(),
-                            r.title,
-                            r.phone,
-                            r.linkedin_url,
-                            r.account_name.unwrap_or_default(),
-                            r.account_domain.unwrap_or_default(),
-                            r.industry.unwrap_or_default(),
-                            optional(r.employee_count),
-                            r.territory.unwrap_or_default(),
-                            r.tags.join(", "),
-                            r.source,
-                            if r.do_not_contact { "yes" } else { "no" }.to_string(),
-                            r.interest.as_str().to_string(),
-                            optional(r.re_engage_on),
-                            r.owner_name,
-                            r.owner_email,
-                            r.last_interaction_at.map(instant).unwrap_or_default(),
-                            instant(r.created_at),
-                            r.id.to_string(),
-                        ]
-                    })
-                    .collect(),
-                next,
-            })
-        }
-    }))
+    Ok(stream::download(
+        "prospects.csv",
+        header,
+        0i64,
+        move |after| {
+            let (db, scope, filter) = (db.clone(), scope.clone(), filter.clone());
+            async move {
+                let rows = db::prospects(&db, &scope, &filter, after, PAGE_ROWS).await?;
+                let next = (rows.len() as i64 == PAGE_ROWS)
+                    .then(|| rows.last().map(|r| r.id))
+                    .flatten();
+                Ok(Page {
+                    rows: rows
+                        .into_iter()
+                        .map(|r| {
+                            vec![
+                                r.first_name,
+                                r.last_name,
+                                r.email.unwrap_or_default(),
+                                r.title,
+                                r.phone,
+                                r.linkedin_url,
+                                r.account_name.unwrap_or_default(),
+                                r.account_domain.unwrap_or_default(),
+                                r.industry.unwrap_or_default(),
+                                optional(r.employee_count),
+                                r.territory.unwrap_or_default(),
+                                r.tags.join(", "),
+                                r.source,
+                                if r.do_not_contact { "yes" } else { "no" }.to_string(),
+                                r.interest.as_str().to_string(),
+                                optional(r.re_engage_on),
+                                r.owner_name,
+                                r.owner_email,
+                                r.last_interaction_at.map(instant).unwrap_or_default(),
+                                instant(r.created_at),
+                                r.id.to_string(),
+                            ]
+                        })
+                        .collect(),
+                    next,
+                })
+            }
+        },
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -135,43 +159,66 @@ pub async fn interactions(
     let (from, to) = query.range(&user.time_zone)?;
     let owner_id = query.owner_id();
     let header = strings(&[
-        "Interaction ID", "Occurred At", "Prospect ID", "First Name", "Last Name", "Email",
-        "Company Name", "Channel", "Outcome", "Decision", "Re-engage On", "No Interest Reason",
-        "Opportunity ID", "Notes", "Logged By",
+        "Interaction ID",
+        "Occurred At",
+        "Prospect ID",
+        "First Name",
+        "Last Name",
+        "Email",
+        "Company Name",
+        "Channel",
+        "Outcome",
+        "Decision",
+        "Re-engage On",
+        "No Interest Reason",
+        "Opportunity ID",
+        "Notes",
+        "Logged By",
     ]);
     let db = state.db.clone();
-    Ok(stream::download("interactions.csv", header, 0i64, move |after| {
-        let (db, scope) = (db.clone(), scope.clone());
-        async move {
-            let rows = db::interactions(&db, &scope, owner_id, from, to, after, PAGE_ROWS).await?;
-            let next = (rows.len() as i64 == PAGE_ROWS).then(|| rows.last().map(|r| r.id)).flatten();
-            Ok(Page {
-                rows: rows
-                    .into_iter()
-                    .map(|r| {
-                        vec![
-                            r.id.to_string(),
-                            instant(r.occurred_at),
-                            r.prospect_id.to_string(),
-                            r.first_name,
-                            r.last_name,
-                            r.email.unwrap_or_default(),
-                            r.account_name.unwrap_or_default(),
-                            r.channel.as_str().to_string(),
-                            r.outcome.as_str().to_string(),
-                            r.decision.map(|d| d.as_str()).unwrap_or_default().to_string(),
-                            optional(r.re_engage_on),
-                            r.no_interest_reason.unwrap_or_default(),
-                            optional(r.opportunity_id),
-                            r.notes,
-                            r.logged_by,
-                        ]
-                    })
-                    .collect(),
-                next,
-            })
-        }
-    }))
+    Ok(stream::download(
+        "interactions.csv",
+        header,
+        0i64,
+        move |after| {
+            let (db, scope) = (db.clone(), scope.clone());
+            async move {
+                let rows =
+                    db::interactions(&db, &scope, owner_id, from, to, after, PAGE_ROWS).await?;
+                let next = (rows.len() as i64 == PAGE_ROWS)
+                    .then(|| rows.last().map(|r| r.id))
+                    .flatten();
+                Ok(Page {
+                    rows: rows
+                        .into_iter()
+                        .map(|r| {
+                            vec![
+                                r.id.to_string(),
+                                instant(r.occurred_at),
+                                r.prospect_id.to_string(),
+                                r.first_name,
+                                r.last_name,
+                                r.email.unwrap_or_default(),
+                                r.account_name.unwrap_or_default(),
+                                r.channel.as_str().to_string(),
+                                r.outcome.as_str().to_string(),
+                                r.decision
+                                    .map(|d| d.as_str())
+                                    .unwrap_or_default()
+                                    .to_string(),
+                                optional(r.re_engage_on),
+                                r.no_interest_reason.unwrap_or_default(),
+                                optional(r.opportunity_id),
+                                r.notes,
+                                r.logged_by,
+                            ]
+                        })
+                        .collect(),
+                    next,
+                })
+            }
+        },
+    ))
 }
 
 /// Opportunities of the prospects in view, optionally of one owner or stage.
@@ -184,47 +231,68 @@ pub async fn opportunities(
     let owner_id = query.owner_id();
     let stage = match query.stage.as_str() {
         "" => None,
-        raw => Some(Stage::parse(raw).ok_or_else(|| {
-            AppError::BadRequest("There is no such stage.".into())
-        })?),
+        raw => Some(
+            Stage::parse(raw)
+                .ok_or_else(|| AppError::BadRequest("There is no such stage.".into()))?,
+        ),
     };
     let header = strings(&[
-        "Opportunity ID", "Name", "Stage", "Value", "Probability", "Expected Close",
-        "Prospect ID", "Prospect", "Company Name", "Owner", "Lost Reason", "Revisit On",
-        "Closed At", "Created", "Updated",
+        "Opportunity ID",
+        "Name",
+        "Stage",
+        "Value",
+        "Probability",
+        "Expected Close",
+        "Prospect ID",
+        "Prospect",
+        "Company Name",
+        "Owner",
+        "Lost Reason",
+        "Revisit On",
+        "Closed At",
+        "Created",
+        "Updated",
     ]);
     let db = state.db.clone();
-    Ok(stream::download("opportunities.csv", header, None, move |before| {
-        let (db, scope) = (db.clone(), scope.clone());
-        async move {
-            let rows = opportunities::db::list_page(&db, &scope, owner_id, stage, before, PAGE_ROWS)
-                .await?;
-            let next = (rows.len() as i64 == PAGE_ROWS).then(|| rows.last().map(|o| Some(o.id))).flatten();
-            Ok(Page {
-                rows: rows
-                    .into_iter()
-                    .map(|o| {
-                        vec![
-                            o.id.to_string(),
-                            o.name,
-                            o.stage.as_str().to_string(),
-                            format!("{}.{:02}", o.value_cents / 100, o.value_cents % 100),
-                            o.probability.to_string(),
-                            optional(o.expected_close_on),
-                            o.prospect_id.to_string(),
-                            o.prospect_name,
-                            o.account_name.unwrap_or_default(),
-                            o.owner_name,
-                            o.lost_reason.unwrap_or_default(),
-                            optional(o.revisit_on),
-                            o.closed_at.map(instant).unwrap_or_default(),
-                            instant(o.created_at),
-                            instant(o.updated_at),
-                        ]
-                    })
-                    .collect(),
-                next,
-            })
-        }
-    }))
+    Ok(stream::download(
+        "opportunities.csv",
+        header,
+        None,
+        move |before| {
+            let (db, scope) = (db.clone(), scope.clone());
+            async move {
+                let rows =
+                    opportunities::db::list_page(&db, &scope, owner_id, stage, before, PAGE_ROWS)
+                        .await?;
+                let next = (rows.len() as i64 == PAGE_ROWS)
+                    .then(|| rows.last().map(|o| Some(o.id)))
+                    .flatten();
+                Ok(Page {
+                    rows: rows
+                        .into_iter()
+                        .map(|o| {
+                            vec![
+                                o.id.to_string(),
+                                o.name,
+                                o.stage.as_str().to_string(),
+                                format!("{}.{:02}", o.value_cents / 100, o.value_cents % 100),
+                                o.probability.to_string(),
+                                optional(o.expected_close_on),
+                                o.prospect_id.to_string(),
+                                o.prospect_name,
+                                o.account_name.unwrap_or_default(),
+                                o.owner_name,
+                                o.lost_reason.unwrap_or_default(),
+                                optional(o.revisit_on),
+                                o.closed_at.map(instant).unwrap_or_default(),
+                                instant(o.created_at),
+                                instant(o.updated_at),
+                            ]
+                        })
+                        .collect(),
+                    next,
+                })
+            }
+        },
+    ))
 }

@@ -115,7 +115,12 @@ mod tests {
 
     #[test]
     fn formulas_are_defused_and_restored() {
-        for raw in ["=HYPERLINK(\"x\")", "@SUM(A1)", "+cmd|' /C calc'!A0", "-2+3"] {
+        for raw in [
+            "=HYPERLINK(\"x\")",
+            "@SUM(A1)",
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+        ] {
             assert!(cell(raw).starts_with('\''), "{raw}");
             assert_eq!(uncell(&cell(raw)), raw);
         }

@@ -79,27 +79,21 @@ impl Import {
 
 /// One of the user's imports.
 pub async fn get(db: impl PgExecutor<'_>, user_id: i64, id: i64) -> sqlx::Result<Option<Import>> {
-    sqlx::query_as!(
-        Import,
-        r#"select i.id, i.created_by, i.file_name, i.delimiter, i.headers, i.total_rows,
-                  i.mapping as "mapping: Json<Vec<Option<ImportField>>>",
-                  i.duplicates as "duplicates: DuplicatePolicy", i.owner_id, u.name as owner_name,
-                  i.cadence_id, c.name as "cadence_name?", i.status as "status: ImportStatus",
-                  i.rows_done, i.created_count, i.updated_count, i.skipped_count, i.failed_count,
-                  i.enrolled_count, i.error, i.created_at, i.started_at, i.finished_at
-           from imports i
-           join users u on u.id = i.owner_id
-           left join cadences c on c.id = i.cadence_id
-           where i.id = $1 and i.created_by = $2"#,
-        id,
-        user_id
-    )
-    .fetch_optional(db)
-    .await
+    Ok(of_user(db, user_id, Some(id), 1).await?.pop())
 }
 
 /// The user's latest imports.
 pub async fn recent(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<Vec<Import>> {
+    of_user(db, user_id, None, 20).await
+}
+
+/// The user's imports, newest first (or just the one with `id`).
+async fn of_user(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<Import>> {
     sqlx::query_as!(
         Import,
         r#"select i.id, i.created_by, i.file_name, i.delimiter, i.headers, i.total_rows,
@@ -111,10 +105,12 @@ pub async fn recent(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<Vec<I
            from imports i
            join users u on u.id = i.owner_id
            left join cadences c on c.id = i.cadence_id
-           where i.created_by = $1
+           where i.created_by = $1 and ($2::bigint is null or i.id = $2)
            order by i.id desc
-           limit 20"#,
-        user_id
+           limit $3"#,
+        user_id,
+        id,
+        limit
     )
     .fetch_all(db)
     .await

@@ -55,16 +55,34 @@ fn field_for(key: &str) -> Option<ImportField> {
         | "linkedinbio" | "salesnavigatorurl" | "personlinkedinurl" => LinkedinUrl,
         "source" | "leadsource" | "originalsource" | "contactsource" => Source,
         "tags" | "tag" | "labels" | "label" => Tags,
-        "donotcontact" | "donotcall" | "emailoptout" | "hasoptedoutofemail" | "optedout"
-        | "unsubscribed" | "unsubscribedfromallemail" | "donotemail" => DoNotContact,
-        "company" | "companyname" | "account" | "accountname" | "organization"
-        | "organisation" | "organizationname" | "organisationname" | "associatedcompany"
-        | "employer" | "currentcompany" => AccountName,
-        "website" | "websiteurl" | "companywebsite" | "companydomain" | "companydomainname"
-        | "domain" | "companyurl" | "organizationwebsite" | "web" => AccountDomain,
+        "donotcontact"
+        | "donotcall"
+        | "emailoptout"
+        | "hasoptedoutofemail"
+        | "optedout"
+        | "unsubscribed"
+        | "unsubscribedfromallemail"
+        | "donotemail" => DoNotContact,
+        "company" | "companyname" | "account" | "accountname" | "organization" | "organisation"
+        | "organizationname" | "organisationname" | "associatedcompany" | "employer"
+        | "currentcompany" => AccountName,
+        "website"
+        | "websiteurl"
+        | "companywebsite"
+        | "companydomain"
+        | "companydomainname"
+        | "domain"
+        | "companyurl"
+        | "organizationwebsite"
+        | "web" => AccountDomain,
         "industry" | "companyindustry" | "organizationindustry" => Industry,
-        "numberofemployees" | "employees" | "employeecount" | "companysize" | "headcount"
-        | "companyheadcount" | "organizationemployees" => EmployeeCount,
+        "numberofemployees"
+        | "employees"
+        | "employeecount"
+        | "companysize"
+        | "headcount"
+        | "companyheadcount"
+        | "organizationemployees" => EmployeeCount,
         "territory" | "salesterritory" | "region" | "salesregion" => Territory,
         "notes" | "note" | "description" | "comments" | "comment" | "about" => Notes,
         _ => return None,
@@ -133,16 +151,36 @@ mod tests {
     #[test]
     fn hubspot_contacts_export() {
         let mapping = guess(&headers(&[
-            "Record ID", "First Name", "Last Name", "Email", "Phone Number", "Job Title",
-            "Company Name", "Website URL", "Industry", "Number of Employees", "Original Source",
-            "Contact owner", "Create Date",
+            "Record ID",
+            "First Name",
+            "Last Name",
+            "Email",
+            "Phone Number",
+            "Job Title",
+            "Company Name",
+            "Website URL",
+            "Industry",
+            "Number of Employees",
+            "Original Source",
+            "Contact owner",
+            "Create Date",
         ]));
         assert_eq!(
             mapping,
             vec![
-                None, Some(FirstName), Some(LastName), Some(Email), Some(Phone), Some(Title),
-                Some(AccountName), Some(AccountDomain), Some(Industry), Some(EmployeeCount),
-                Some(Source), None, None,
+                None,
+                Some(FirstName),
+                Some(LastName),
+                Some(Email),
+                Some(Phone),
+                Some(Title),
+                Some(AccountName),
+                Some(AccountDomain),
+                Some(Industry),
+                Some(EmployeeCount),
+                Some(Source),
+                None,
+                None,
             ]
         );
     }
@@ -150,20 +188,72 @@ mod tests {
     #[test]
     fn salesforce_pipedrive_and_sales_navigator() {
         assert_eq!(
-            guess(&headers(&["First Name", "Last Name", "Title", "Account Name", "Lead Source", "Email Opt Out"])),
-            vec![Some(FirstName), Some(LastName), Some(Title), Some(AccountName), Some(Source), Some(DoNotContact)]
+            guess(&headers(&[
+                "First Name",
+                "Last Name",
+                "Title",
+                "Account Name",
+                "Lead Source",
+                "Email Opt Out"
+            ])),
+            vec![
+                Some(FirstName),
+                Some(LastName),
+                Some(Title),
+                Some(AccountName),
+                Some(Source),
+                Some(DoNotContact)
+            ]
         );
         assert_eq!(
-            guess(&headers(&["Person - Name", "Person - Email - Work", "Person - Phone - Work", "Organization - Name", "Person - Label"])),
-            vec![Some(FullName), Some(Email), Some(Phone), Some(AccountName), Some(Tags)]
+            guess(&headers(&[
+                "Person - Name",
+                "Person - Email - Work",
+                "Person - Phone - Work",
+                "Organization - Name",
+                "Person - Label"
+            ])),
+            vec![
+                Some(FullName),
+                Some(Email),
+                Some(Phone),
+                Some(AccountName),
+                Some(Tags)
+            ]
         );
         assert_eq!(
-            guess(&headers(&["Name", "First name", "Last name", "Email", "Organization"])),
-            vec![None, Some(FirstName), Some(LastName), Some(Email), Some(AccountName)]
+            guess(&headers(&[
+                "Name",
+                "First name",
+                "Last name",
+                "Email",
+                "Organization"
+            ])),
+            vec![
+                None,
+                Some(FirstName),
+                Some(LastName),
+                Some(Email),
+                Some(AccountName)
+            ]
         );
         assert_eq!(
-            guess(&headers(&["First Name", "Last Name", "Title", "Company", "LinkedIn URL", "Region"])),
-            vec![Some(FirstName), Some(LastName), Some(Title), Some(AccountName), Some(LinkedinUrl), Some(Territory)]
+            guess(&headers(&[
+                "First Name",
+                "Last Name",
+                "Title",
+                "Company",
+                "LinkedIn URL",
+                "Region"
+            ])),
+            vec![
+                Some(FirstName),
+                Some(LastName),
+                Some(Title),
+                Some(AccountName),
+                Some(LinkedinUrl),
+                Some(Territory)
+            ]
         );
     }
 

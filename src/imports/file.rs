@@ -44,7 +44,9 @@ pub fn read(mut bytes: Vec<u8>) -> Result<CsvFile, String> {
         bytes.drain(..3);
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(format!("The file is saved as UTF-16 text, not UTF-8. {SAVE_AS}"));
+        return Err(format!(
+            "The file is saved as UTF-16 text, not UTF-8. {SAVE_AS}"
+        ));
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return Err(format!(
@@ -234,7 +236,9 @@ pub fn to_line(record: &StringRecord) -> String {
     // Writing to memory cannot fail.
     let _ = writer.write_record(record);
     let bytes = writer.into_inner().unwrap_or_default();
-    String::from_utf8_lossy(&bytes).trim_end_matches('\n').to_string()
+    String::from_utf8_lossy(&bytes)
+        .trim_end_matches('\n')
+        .to_string()
 }
 
 /// The fields of a line written by [`to_line`].
@@ -273,7 +277,10 @@ mod tests {
 
     #[test]
     fn quotes_inside_values_are_not_mistaken_for_an_open_one() {
-        assert_eq!(unclosed_quote(b"a,b\n5\" screen,\"say \"\"hi\"\"\"\n", b','), None);
+        assert_eq!(
+            unclosed_quote(b"a,b\n5\" screen,\"say \"\"hi\"\"\"\n", b','),
+            None
+        );
         assert_eq!(unclosed_quote(b"a,b\n1,2\n3,\"x\n", b','), Some(3));
     }
 
@@ -282,7 +289,10 @@ mod tests {
         assert_eq!(ok(b"a\tb\n1\t2\n").delimiter, b'\t');
         assert_eq!(ok(b"a,b\n1,2\n").delimiter, b',');
         // Commas inside quoted values do not fool the guess.
-        assert_eq!(ok(b"name;city\n\"Smith, Ada\";Paris\n\"Doe, Jo\";Rome\n").delimiter, b';');
+        assert_eq!(
+            ok(b"name;city\n\"Smith, Ada\";Paris\n\"Doe, Jo\";Rome\n").delimiter,
+            b';'
+        );
     }
 
     #[test]
@@ -307,6 +317,9 @@ mod tests {
     #[test]
     fn lines_round_trip() {
         let record = StringRecord::from(vec!["a,b", "say \"hi\"", "multi\nline"]);
-        assert_eq!(from_line(&to_line(&record)), ["a,b", "say \"hi\"", "multi\nline"]);
+        assert_eq!(
+            from_line(&to_line(&record)),
+            ["a,b", "say \"hi\"", "multi\nline"]
+        );
     }
 }

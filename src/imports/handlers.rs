@@ -244,11 +244,14 @@ async fn analyse(
         .collect();
     let mut preview = Vec::new();
     let mut summary = Summary::default();
-    let mut reader = file::reader_at(&text, delimiter, &file::position(0, 1, 0))
-        .map_err(anyhow::Error::from)?;
+    let mut reader =
+        file::reader_at(&text, delimiter, &file::position(0, 1, 0)).map_err(anyhow::Error::from)?;
     let mut record = StringRecord::new();
     let mut header = true;
-    while reader.read_record(&mut record).map_err(anyhow::Error::from)? {
+    while reader
+        .read_record(&mut record)
+        .map_err(anyhow::Error::from)?
+    {
         if std::mem::take(&mut header) || file::is_blank(&record) {
             continue;
         }
@@ -280,7 +283,9 @@ fn preview_row(line: u64, verdict: Verdict) -> PreviewRow {
     let describe = |row: &crate::imports::rows::ImportRow| {
         let fields = &row.prospect.fields;
         (
-            format!("{} {}", fields.first_name, fields.last_name).trim().to_string(),
+            format!("{} {}", fields.first_name, fields.last_name)
+                .trim()
+                .to_string(),
             fields.email.clone().unwrap_or_default(),
             row.prospect.account_name.clone().unwrap_or_default(),
         )
@@ -288,11 +293,27 @@ fn preview_row(line: u64, verdict: Verdict) -> PreviewRow {
     match verdict {
         Verdict::Create(row) => {
             let (name, email, account) = describe(&row);
-            PreviewRow { line, name, email, account, outcome: "New prospect", css: "ok", message: String::new() }
+            PreviewRow {
+                line,
+                name,
+                email,
+                account,
+                outcome: "New prospect",
+                css: "ok",
+                message: String::new(),
+            }
         }
         Verdict::Update { row, .. } => {
             let (name, email, account) = describe(&row);
-            PreviewRow { line, name, email, account, outcome: "Updates a prospect", css: "ok", message: String::new() }
+            PreviewRow {
+                line,
+                name,
+                email,
+                account,
+                outcome: "Updates a prospect",
+                css: "ok",
+                message: String::new(),
+            }
         }
         Verdict::Problem { kind, message } => PreviewRow {
             line,
@@ -300,7 +321,11 @@ fn preview_row(line: u64, verdict: Verdict) -> PreviewRow {
             email: String::new(),
             account: String::new(),
             outcome: ProblemKind::label(kind.as_str()),
-            css: if kind == ProblemKind::Invalid { "error" } else { "warning" },
+            css: if kind == ProblemKind::Invalid {
+                "error"
+            } else {
+                "warning"
+            },
             message,
         },
     }
@@ -417,7 +442,10 @@ pub async fn save(
         raw => match raw.parse::<i64>() {
             Ok(id) if cadence_choices(&state.db).await?.iter().any(|c| c.id == id) => Some(id),
             _ => {
-                errors.add("cadence_id", "Choose a cadence that is not archived, or none.");
+                errors.add(
+                    "cadence_id",
+                    "Choose a cadence that is not archived, or none.",
+                );
                 None
             }
         },
@@ -477,28 +505,33 @@ pub async fn problems_csv(
     header.extend(import.headers.iter().cloned());
     let db = state.db.clone();
     let file_name = format!("import-{id}-problems.csv");
-    Ok(stream::download(&file_name, header, 0i64, move |after_line| {
-        let db = db.clone();
-        async move {
-            let rows = db::problems(&db, id, after_line, PAGE_ROWS).await?;
-            let next = (rows.len() as i64 == PAGE_ROWS)
-                .then(|| rows.last().map(|p| p.line))
-                .flatten();
-            Ok(Page {
-                rows: rows
-                    .into_iter()
-                    .map(|p| {
-                        let mut row = vec![
-                            p.line.to_string(),
-                            ProblemKind::label(&p.kind).to_string(),
-                            p.message,
-                        ];
-                        row.extend(file::from_line(&p.record));
-                        row
-                    })
-                    .collect(),
-                next,
-            })
-        }
-    }))
+    Ok(stream::download(
+        &file_name,
+        header,
+        0i64,
+        move |after_line| {
+            let db = db.clone();
+            async move {
+                let rows = db::problems(&db, id, after_line, PAGE_ROWS).await?;
+                let next = (rows.len() as i64 == PAGE_ROWS)
+                    .then(|| rows.last().map(|p| p.line))
+                    .flatten();
+                Ok(Page {
+                    rows: rows
+                        .into_iter()
+                        .map(|p| {
+                            let mut row = vec![
+                                p.line.to_string(),
+                                ProblemKind::label(&p.kind).to_string(),
+                                p.message,
+                            ];
+                            row.extend(file::from_line(&p.record));
+                            row
+                        })
+                        .collect(),
+                    next,
+                })
+            }
+        },
+    ))
 }

@@ -67,7 +67,10 @@ impl Values {
 
 /// The normalised email of a row, as duplicates are found: lower case, trimmed.
 pub fn email_key(record: &StringRecord, mapping: &[Option<ImportField>]) -> Option<String> {
-    let email = Values::of(record, mapping).get(ImportField::Email).trim().to_lowercase();
+    let email = Values::of(record, mapping)
+        .get(ImportField::Email)
+        .trim()
+        .to_lowercase();
     (!email.is_empty()).then_some(email)
 }
 
@@ -243,7 +246,15 @@ mod tests {
     #[test]
     fn a_row_becomes_a_prospect_and_its_account() {
         let valid = validate(
-            &row(&["Lovelace, Ada", "ADA@Example.org", "Analytical Engines", "https://www.engines.example/", "www.linkedin.com/in/ada", "Yes", "x"]),
+            &row(&[
+                "Lovelace, Ada",
+                "ADA@Example.org",
+                "Analytical Engines",
+                "https://www.engines.example/",
+                "www.linkedin.com/in/ada",
+                "Yes",
+                "x",
+            ]),
             7,
             MAPPING,
         )
@@ -251,7 +262,10 @@ mod tests {
         assert_eq!(valid.prospect.fields.first_name, "Ada");
         assert_eq!(valid.prospect.fields.last_name, "Lovelace");
         assert_eq!(valid.email(), Some("ada@example.org"));
-        assert_eq!(valid.prospect.fields.linkedin_url, "https://www.linkedin.com/in/ada");
+        assert_eq!(
+            valid.prospect.fields.linkedin_url,
+            "https://www.linkedin.com/in/ada"
+        );
         assert!(valid.prospect.fields.do_not_contact);
         let account = valid.account.unwrap();
         assert_eq!(account.name, "Analytical Engines");
@@ -260,10 +274,24 @@ mod tests {
 
     #[test]
     fn problems_are_named_by_column() {
-        let err = validate(&row(&["", "nope", "", "not a domain", "", "maybe", ""]), 7, MAPPING).unwrap_err();
-        for expected in ["First name:", "Email:", "Company website:", "Do not contact:"] {
+        let err = validate(
+            &row(&["", "nope", "", "not a domain", "", "maybe", ""]),
+            7,
+            MAPPING,
+        )
+        .unwrap_err();
+        for expected in [
+            "First name:",
+            "Email:",
+            "Company website:",
+            "Do not contact:",
+        ] {
             assert!(err.contains(expected), "{expected} in {err}");
         }
-        assert!(validate(&row(&["Ada"]), 7, MAPPING).unwrap_err().contains("1 fields"));
+        assert!(
+            validate(&row(&["Ada"]), 7, MAPPING)
+                .unwrap_err()
+                .contains("1 fields")
+        );
     }
 }

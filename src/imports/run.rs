@@ -348,12 +348,16 @@ async fn import_batch(conn: &mut PgConnection, cache: &Cache, job: Claimed) -> a
 
     // The batch's records, from where the last batch ended.
     let at = file::position(job.next_byte, job.next_line, job.next_record);
-    let mut reader = file::reader_at(&loaded.text, delimiter, &at).context("seeking in the file")?;
+    let mut reader =
+        file::reader_at(&loaded.text, delimiter, &at).context("seeking in the file")?;
     let mut records: Vec<(u64, StringRecord)> = Vec::with_capacity(BATCH_ROWS);
     let mut record = StringRecord::new();
     let mut finished = false;
     while records.len() < BATCH_ROWS {
-        if !reader.read_record(&mut record).context("reading the file")? {
+        if !reader
+            .read_record(&mut record)
+            .context("reading the file")?
+        {
             finished = true;
             break;
         }
@@ -413,7 +417,10 @@ async fn import_batch(conn: &mut PgConnection, cache: &Cache, job: Claimed) -> a
         fields
     };
 
-    let new_fields: Vec<_> = creates.iter().map(|(_, _, row)| with_account(row)).collect();
+    let new_fields: Vec<_> = creates
+        .iter()
+        .map(|(_, _, row)| with_account(row))
+        .collect();
     let new_ids = prospects::db::insert_many(conn, job.owner_id, &new_fields).await?;
     let mut created: Vec<i64> = Vec::new();
     let mut notes: Vec<(i64, String)> = Vec::new();
@@ -443,9 +450,10 @@ async fn import_batch(conn: &mut PgConnection, cache: &Cache, job: Claimed) -> a
     let stopped = prospects::db::fill_many(conn, &filled).await?;
     let now = time::OffsetDateTime::now_utc();
     for prospect_id in stopped {
-        let owner_id = sqlx::query_scalar!("select owner_id from prospects where id = $1", prospect_id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let owner_id =
+            sqlx::query_scalar!("select owner_id from prospects where id = $1", prospect_id)
+                .fetch_one(&mut *conn)
+                .await?;
         let actor = enrollments_db::Actor {
             user_id: actor_id,
             prospect_id,

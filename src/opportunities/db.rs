@@ -283,6 +283,22 @@ pub async fn move_stage(
     Ok(())
 }
 
+/// Locks the opportunity (`false` if it is outside the scope) and moves its stage: the
+/// stage form and the API both move stages through here.
+pub async fn change_stage(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    actor_id: i64,
+    id: i64,
+    change: &StageChange<'_>,
+) -> sqlx::Result<bool> {
+    let Some(locked) = lock(conn, scope, id).await? else {
+        return Ok(false);
+    };
+    move_stage(conn, actor_id, &locked, change).await?;
+    Ok(true)
+}
+
 pub struct OpportunityEdit<'a> {
     pub name: &'a str,
     pub value_cents: i64,

@@ -342,22 +342,16 @@ pub async fn move_stage(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
+    let change = StageChange {
+        to: stage,
+        lost_reason: reason.as_deref(),
+        revisit_on,
+        occurred_at: None,
+    };
     let mut tx = state.db.begin().await?;
-    let locked = db::lock(&mut tx, &scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    db::move_stage(
-        &mut tx,
-        user.id,
-        &locked,
-        &StageChange {
-            to: stage,
-            lost_reason: reason.as_deref(),
-            revisit_on,
-            occurred_at: None,
-        },
-    )
-    .await?;
+    if !db::change_stage(&mut tx, &scope, user.id, id, &change).await? {
+        return Err(AppError::NotFound);
+    }
     tx.commit().await?;
 
     let message = match (stage, revisit_on) {

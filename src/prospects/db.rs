@@ -210,9 +210,8 @@ pub async fn fill_many(
     if updates.is_empty() {
         return Ok(Vec::new());
     }
-    let column = |f: fn(&ProspectFields) -> String| {
-        updates.iter().map(|(_, r)| f(r)).collect::<Vec<_>>()
-    };
+    let column =
+        |f: fn(&ProspectFields) -> String| updates.iter().map(|(_, r)| f(r)).collect::<Vec<_>>();
     sqlx::query_scalar!(
         r#"with changes as (
                select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[],
@@ -240,7 +239,10 @@ pub async fn fill_many(
            where p.id = c.id
            returning case when c.do_not_contact and not b.do_not_contact then p.id end"#,
         &updates.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
-        &updates.iter().map(|(_, r)| r.account_id).collect::<Vec<_>>() as &[Option<i64>],
+        &updates
+            .iter()
+            .map(|(_, r)| r.account_id)
+            .collect::<Vec<_>>() as &[Option<i64>],
         &column(|r| r.first_name.clone()),
         &column(|r| r.last_name.clone()),
         &column(|r| r.title.clone()),
@@ -248,7 +250,10 @@ pub async fn fill_many(
         &column(|r| r.linkedin_url.clone()),
         &column(|r| r.source.clone()),
         &column(|r| r.tags.join(",")),
-        &updates.iter().map(|(_, r)| r.do_not_contact).collect::<Vec<_>>(),
+        &updates
+            .iter()
+            .map(|(_, r)| r.do_not_contact)
+            .collect::<Vec<_>>(),
     )
     .fetch_all(&mut *conn)
     .await

@@ -279,7 +279,8 @@ pub async fn create(
     };
 
     let mut tx = state.db.begin().await?;
-    let id = match save::create(&mut tx, &scope, user.id, user.id, &valid, &form.qualifying).await? {
+    let id = match save::create(&mut tx, &scope, user.id, user.id, &valid, &form.qualifying).await?
+    {
         Ok(id) => id,
         Err(save::EmailTaken) => {
             // Another request took the email between our check and the insert.

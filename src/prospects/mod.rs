@@ -27,7 +27,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Where a prospect stands. It follows the latest interest decision logged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema,
+)]
 #[sqlx(type_name = "interest_state", rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum InterestState {

@@ -80,9 +80,8 @@ pub async fn update(
     };
     let mut fields = valid.fields.clone();
     if let Some(name) = &valid.account_name {
-        fields.account_id = Some(
-            accounts::db::find_or_create_by_name(conn, scope, locked.owner_id, name).await?,
-        );
+        fields.account_id =
+            Some(accounts::db::find_or_create_by_name(conn, scope, locked.owner_id, name).await?);
     }
     let updated = db::update(&mut *conn, scope, id, &fields)
         .await

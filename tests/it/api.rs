@@ -32,13 +32,19 @@ async fn a_token_made_on_the_profile_page_is_shown_once_stored_hashed_and_revoca
     let app = &org.app;
     let browser = app.signed_in(RITA).await;
 
-    let refused = browser.post_form("/profile/tokens", &[("name", "  ")]).await;
+    let refused = browser
+        .post_form("/profile/tokens", &[("name", "  ")])
+        .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("Name the token"), "{}", refused.body);
 
-    let created = browser.post_form("/profile/tokens", &[("name", "CRM sync")]).await;
+    let created = browser
+        .post_form("/profile/tokens", &[("name", "CRM sync")])
+        .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-    let token = created.text("#new-token code.secret").expect("the new token is shown");
+    let token = created
+        .text("#new-token code.secret")
+        .expect("the new token is shown");
     assert!(token.starts_with("pt_"), "{token}");
 
     let (hash, prefix): (Vec<u8>, String) =
@@ -89,7 +95,10 @@ async fn a_token_made_on_the_profile_page_is_shown_once_stored_hashed_and_revoca
         .post_form::<&str, &str>(&format!("/profile/tokens/{other_id}/revoke"), &[])
         .await;
     assert_eq!(response.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.api(Some(&other)).get("/api/v1/me").await.status, StatusCode::OK);
+    assert_eq!(
+        app.api(Some(&other)).get("/api/v1/me").await.status,
+        StatusCode::OK
+    );
 }
 
 #[sqlx::test]
@@ -127,16 +136,25 @@ async fn without_a_live_token_the_api_answers_401_and_ignores_session_cookies(po
         .execute(&app.db)
         .await
         .unwrap();
-    assert_eq!(app.api(Some(&token)).get("/api/v1/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.api(Some(&token)).get("/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[sqlx::test]
 async fn every_role_sees_through_the_api_what_it_sees_on_the_pages(pool: PgPool) {
     let org = org::org(pool).await;
     let app = &org.app;
-    let rita_p = app.create_prospect(org.rita, "Ada", "Lovelace", Some("ada@x.org")).await;
-    let ravi_p = app.create_prospect(org.ravi, "Alan", "Turing", Some("alan@x.org")).await;
-    let sam_p = app.create_prospect(org.sam, "Grace", "Hopper", Some("grace@x.org")).await;
+    let rita_p = app
+        .create_prospect(org.rita, "Ada", "Lovelace", Some("ada@x.org"))
+        .await;
+    let ravi_p = app
+        .create_prospect(org.ravi, "Alan", "Turing", Some("alan@x.org"))
+        .await;
+    let sam_p = app
+        .create_prospect(org.sam, "Grace", "Hopper", Some("grace@x.org"))
+        .await;
 
     let mut seen = Vec::new();
     for email in [RITA, RAVI, MAYA, SAM, ADMIN] {
@@ -162,10 +180,24 @@ async fn every_role_sees_through_the_api_what_it_sees_on_the_pages(pool: PgPool)
     let maya = app.api_as(MAYA).await;
     let sam = app.api_as(SAM).await;
     // A row outside the scope is not found, for reads and writes alike.
-    assert_eq!(rita.get(&format!("/api/v1/prospects/{ravi_p}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(maya.get(&format!("/api/v1/prospects/{ravi_p}")).await.status, StatusCode::OK);
+    assert_eq!(
+        rita.get(&format!("/api/v1/prospects/{ravi_p}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        maya.get(&format!("/api/v1/prospects/{ravi_p}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
     let response = sam
-        .call(Method::PATCH, &format!("/api/v1/prospects/{rita_p}"), &json!({"title": "CEO"}))
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/prospects/{rita_p}"),
+            &json!({"title": "CEO"}),
+        )
         .await;
     assert_eq!(response.status, StatusCode::NOT_FOUND);
     assert_eq!(response.content_type(), "application/problem+json");
@@ -177,19 +209,50 @@ async fn every_role_sees_through_the_api_what_it_sees_on_the_pages(pool: PgPool)
         .await;
     assert_eq!(response.status, StatusCode::NOT_FOUND);
     assert_eq!(app.count("interactions").await, 0);
-    assert_eq!(sam.get(&format!("/api/v1/prospects/{rita_p}/interactions")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        sam.get(&format!("/api/v1/prospects/{rita_p}/interactions"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     // A manager reads a rep's queue; a rep of another team cannot.
-    assert_eq!(maya.get(&format!("/api/v1/touches?owner_id={}", org.rita)).await.status, StatusCode::OK);
-    assert_eq!(sam.get(&format!("/api/v1/touches?owner_id={}", org.rita)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        maya.get(&format!("/api/v1/touches?owner_id={}", org.rita))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        sam.get(&format!("/api/v1/touches?owner_id={}", org.rita))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 
     // Accounts follow their owner.
-    let created = rita.post("/api/v1/accounts", &json!({"name": "Acme", "domain": "https://www.Acme.com/x"})).await;
+    let created = rita
+        .post(
+            "/api/v1/accounts",
+            &json!({"name": "Acme", "domain": "https://www.Acme.com/x"}),
+        )
+        .await;
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
     assert_eq!(created.body["domain"], "acme.com");
     let account = created.body["id"].as_i64().unwrap();
-    assert_eq!(maya.get(&format!("/api/v1/accounts/{account}")).await.status, StatusCode::OK);
-    assert_eq!(sam.get(&format!("/api/v1/accounts/{account}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(ids(&sam.get("/api/v1/accounts").await.body), Vec::<i64>::new());
+    assert_eq!(
+        maya.get(&format!("/api/v1/accounts/{account}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        sam.get(&format!("/api/v1/accounts/{account}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        ids(&sam.get("/api/v1/accounts").await.body),
+        Vec::<i64>::new()
+    );
 }
 
 #[sqlx::test]
@@ -199,7 +262,10 @@ async fn prospects_are_created_and_changed_with_the_forms_rules(pool: PgPool) {
     let rita = app.api_as(RITA).await;
 
     let invalid = rita
-        .post("/api/v1/prospects", &json!({"email": "nope", "linkedin_url": "http://evil.example/in/x"}))
+        .post(
+            "/api/v1/prospects",
+            &json!({"email": "nope", "linkedin_url": "http://evil.example/in/x"}),
+        )
         .await;
     assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(invalid.content_type(), "application/problem+json");
@@ -228,26 +294,38 @@ async fn prospects_are_created_and_changed_with_the_forms_rules(pool: PgPool) {
     assert_eq!(created.body["tags"], json!(["fintech", "emea"]));
     assert_eq!(created.body["qualifying"]["need"], "Faster numbers");
     let id = created.body["id"].as_i64().unwrap();
-    let events: i64 = sqlx::query_scalar("select count(*) from prospect_events where prospect_id = $1 and kind = 'created'")
-        .bind(id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let events: i64 = sqlx::query_scalar(
+        "select count(*) from prospect_events where prospect_id = $1 and kind = 'created'",
+    )
+    .bind(id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     assert_eq!(events, 1);
 
     // The same email again is the form's duplicate error.
     let duplicate = rita
-        .post("/api/v1/prospects", &json!({"first_name": "Other", "email": "ada@example.org"}))
+        .post(
+            "/api/v1/prospects",
+            &json!({"first_name": "Other", "email": "ada@example.org"}),
+        )
         .await;
     assert_eq!(duplicate.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(duplicate.error_fields(), ["email"]);
 
     let changed = rita
-        .call(Method::PATCH, &format!("/api/v1/prospects/{id}"), &json!({"title": "Countess"}))
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/prospects/{id}"),
+            &json!({"title": "Countess"}),
+        )
         .await;
     assert_eq!(changed.status, StatusCode::OK, "{:?}", changed.body);
     assert_eq!(changed.body["title"], "Countess");
-    assert_eq!(changed.body["email"], "ada@example.org", "fields left out are kept");
+    assert_eq!(
+        changed.body["email"], "ada@example.org",
+        "fields left out are kept"
+    );
     assert_eq!(changed.body["account"]["name"], "Analytical Engines");
 }
 
@@ -255,21 +333,38 @@ async fn prospects_are_created_and_changed_with_the_forms_rules(pool: PgPool) {
 async fn logging_an_interaction_applies_its_decision_exactly_as_the_form_does(pool: PgPool) {
     let org = org::org(pool).await;
     let app = &org.app;
-    let prospect = app.create_prospect(org.rita, "Ada", "Lovelace", Some("ada@x.org")).await;
-    app.create_cadence(org.maya, "Nurture", Purpose::Nurture, true, &[(Channel::Email, 20)])
+    let prospect = app
+        .create_prospect(org.rita, "Ada", "Lovelace", Some("ada@x.org"))
         .await;
+    app.create_cadence(
+        org.maya,
+        "Nurture",
+        Purpose::Nurture,
+        true,
+        &[(Channel::Email, 20)],
+    )
+    .await;
     let rita = app.api_as(RITA).await;
     let path = format!("/api/v1/prospects/{prospect}/interactions");
 
     // Future interest needs a date, with the form's words.
     let missing = rita
-        .post(&path, &json!({"channel": "call", "outcome": "connected", "decision": "future"}))
+        .post(
+            &path,
+            &json!({"channel": "call", "outcome": "connected", "decision": "future"}),
+        )
         .await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(missing.error_fields(), ["re_engage_on"]);
-    assert_eq!(missing.body["errors"][0]["message"], "Future interest needs a date to re-engage on.");
+    assert_eq!(
+        missing.body["errors"][0]["message"],
+        "Future interest needs a date to re-engage on."
+    );
     let bad = rita
-        .post(&path, &json!({"channel": "pigeon", "outcome": "connected", "occurred_at": "yesterday"}))
+        .post(
+            &path,
+            &json!({"channel": "pigeon", "outcome": "connected", "occurred_at": "yesterday"}),
+        )
         .await;
     let mut fields = bad.error_fields();
     fields.sort();
@@ -306,12 +401,18 @@ async fn logging_an_interaction_applies_its_decision_exactly_as_the_form_does(po
     .unwrap();
     assert_eq!(interest, "future");
     assert_eq!(date.map(|d| d.to_string()), Some(re_engage.clone()));
-    assert_eq!(cadence.as_deref(), Some("Nurture"), "future interest moves to nurture");
-    let budget: String = sqlx::query_scalar("select value from qualifying_facts where prospect_id = $1 and field = 'budget'")
-        .bind(prospect)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    assert_eq!(
+        cadence.as_deref(),
+        Some("Nurture"),
+        "future interest moves to nurture"
+    );
+    let budget: String = sqlx::query_scalar(
+        "select value from qualifying_facts where prospect_id = $1 and field = 'budget'",
+    )
+    .bind(prospect)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
     assert_eq!(budget, "Next fiscal year");
 
     // Current interest opens an opportunity, as on the page.
@@ -323,13 +424,20 @@ async fn logging_an_interaction_applies_its_decision_exactly_as_the_form_does(po
         )
         .await;
     assert_eq!(current.status, StatusCode::CREATED, "{:?}", current.body);
-    let opportunity = current.body["opportunity_id"].as_i64().expect("an opportunity");
-    let read = rita.get(&format!("/api/v1/opportunities/{opportunity}")).await;
+    let opportunity = current.body["opportunity_id"]
+        .as_i64()
+        .expect("an opportunity");
+    let read = rita
+        .get(&format!("/api/v1/opportunities/{opportunity}"))
+        .await;
     assert_eq!(read.body["stage"], "proposal");
     assert_eq!(read.body["value_cents"], 1_250_050);
     let list = rita.get(&path).await;
     assert_eq!(list.body["data"].as_array().unwrap().len(), 2);
-    assert_eq!(list.body["data"][0]["id"], current.body["id"], "latest first");
+    assert_eq!(
+        list.body["data"][0]["id"], current.body["id"],
+        "latest first"
+    );
 }
 
 #[sqlx::test]
@@ -345,21 +453,32 @@ async fn due_touches_are_listed_and_completed_skipped_or_snoozed_through_the_api
             &[(Channel::Call, 0), (Channel::Email, 1), (Channel::Call, 1)],
         )
         .await;
-    let prospect = app.create_prospect(org.rita, "Ada", "Lovelace", Some("ada@x.org")).await;
+    let prospect = app
+        .create_prospect(org.rita, "Ada", "Lovelace", Some("ada@x.org"))
+        .await;
     let rita = app.api_as(RITA).await;
 
     let enrolled = rita
-        .post(&format!("/api/v1/prospects/{prospect}/enrollment"), &json!({"cadence_id": cadence}))
+        .post(
+            &format!("/api/v1/prospects/{prospect}/enrollment"),
+            &json!({"cadence_id": cadence}),
+        )
         .await;
     assert_eq!(enrolled.status, StatusCode::CREATED, "{:?}", enrolled.body);
     assert_eq!(enrolled.body["cadence"], "Outbound");
     let again = rita
-        .post(&format!("/api/v1/prospects/{prospect}/enrollment"), &json!({"cadence_id": cadence}))
+        .post(
+            &format!("/api/v1/prospects/{prospect}/enrollment"),
+            &json!({"cadence_id": cadence}),
+        )
         .await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(again.body["already_following"], true);
     let unknown = rita
-        .post(&format!("/api/v1/prospects/{prospect}/enrollment"), &json!({"cadence_id": 999_999}))
+        .post(
+            &format!("/api/v1/prospects/{prospect}/enrollment"),
+            &json!({"cadence_id": 999_999}),
+        )
         .await;
     assert_eq!(unknown.error_fields(), ["cadence_id"]);
 
@@ -375,7 +494,10 @@ async fn due_touches_are_listed_and_completed_skipped_or_snoozed_through_the_api
 
     // Complete it by logging, as work mode does: the next step is scheduled.
     let done = rita
-        .post(&format!("/api/v1/touches/{touch_id}/complete"), &json!({"channel": "call", "outcome": "left_message"}))
+        .post(
+            &format!("/api/v1/touches/{touch_id}/complete"),
+            &json!({"channel": "call", "outcome": "left_message"}),
+        )
         .await;
     assert_eq!(done.status, StatusCode::CREATED, "{:?}", done.body);
     let status: String = sqlx::query_scalar("select status::text from touches where id = $1")
@@ -385,7 +507,10 @@ async fn due_touches_are_listed_and_completed_skipped_or_snoozed_through_the_api
         .unwrap();
     assert_eq!(status, "done");
     let twice = rita
-        .post(&format!("/api/v1/touches/{touch_id}/complete"), &json!({"channel": "call", "outcome": "left_message"}))
+        .post(
+            &format!("/api/v1/touches/{touch_id}/complete"),
+            &json!({"channel": "call", "outcome": "left_message"}),
+        )
         .await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
     assert_eq!(app.count("interactions").await, 1);
@@ -396,14 +521,23 @@ async fn due_touches_are_listed_and_completed_skipped_or_snoozed_through_the_api
     let second_id = second["id"].as_i64().unwrap();
 
     let past = rita
-        .post(&format!("/api/v1/touches/{second_id}/snooze"), &json!({"until": "2001-01-01"}))
+        .post(
+            &format!("/api/v1/touches/{second_id}/snooze"),
+            &json!({"until": "2001-01-01"}),
+        )
         .await;
     assert_eq!(past.error_fields(), ["until"]);
     let snoozed = rita
-        .post(&format!("/api/v1/touches/{second_id}/snooze"), &json!({"until": tomorrow()}))
+        .post(
+            &format!("/api/v1/touches/{second_id}/snooze"),
+            &json!({"until": tomorrow()}),
+        )
         .await;
     assert_eq!(snoozed.status, StatusCode::NO_CONTENT, "{:?}", snoozed.body);
-    assert!(ids(&rita.get(&format!("/api/v1/touches?until={far}")).await.body).is_empty(), "snoozed touches are not due");
+    assert!(
+        ids(&rita.get(&format!("/api/v1/touches?until={far}")).await.body).is_empty(),
+        "snoozed touches are not due"
+    );
 
     // Back from the snooze, skipped with a reason: the third step is scheduled.
     sqlx::query("update touches set status = 'pending', snoozed_until = null where id = $1")
@@ -411,10 +545,18 @@ async fn due_touches_are_listed_and_completed_skipped_or_snoozed_through_the_api
         .execute(&app.db)
         .await
         .unwrap();
-    let no_reason = rita.post(&format!("/api/v1/touches/{second_id}/skip"), &json!({"reason": " "})).await;
+    let no_reason = rita
+        .post(
+            &format!("/api/v1/touches/{second_id}/skip"),
+            &json!({"reason": " "}),
+        )
+        .await;
     assert_eq!(no_reason.error_fields(), ["reason"]);
     let skipped = rita
-        .post(&format!("/api/v1/touches/{second_id}/skip"), &json!({"reason": "Bounced"}))
+        .post(
+            &format!("/api/v1/touches/{second_id}/skip"),
+            &json!({"reason": "Bounced"}),
+        )
         .await;
     assert_eq!(skipped.status, StatusCode::NO_CONTENT);
     let third = rita.get(&format!("/api/v1/touches?until={far}")).await;
@@ -424,7 +566,10 @@ async fn due_touches_are_listed_and_completed_skipped_or_snoozed_through_the_api
     let third_id = third.body["data"][0]["id"].as_i64().unwrap();
     let sam = app.api_as(SAM).await;
     let refused = sam
-        .post(&format!("/api/v1/touches/{third_id}/complete"), &json!({"channel": "call", "outcome": "no_answer"}))
+        .post(
+            &format!("/api/v1/touches/{third_id}/complete"),
+            &json!({"channel": "call", "outcome": "no_answer"}),
+        )
         .await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
 }
@@ -434,7 +579,8 @@ async fn lists_are_cursor_paginated_and_bad_requests_are_problems(pool: PgPool) 
     let org = org::org(pool).await;
     let app = &org.app;
     for i in 0..5 {
-        app.create_prospect(org.rita, &format!("P{i}"), "Person", None).await;
+        app.create_prospect(org.rita, &format!("P{i}"), "Person", None)
+            .await;
     }
     let rita = app.api_as(RITA).await;
     let mut seen = Vec::new();
@@ -473,7 +619,12 @@ async fn lists_are_cursor_paginated_and_bad_requests_are_problems(pool: PgPool) 
     assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(too_large.content_type(), "application/problem+json");
     let form = rita
-        .send(Method::POST, "/api/v1/prospects", rita.request(Method::POST, "/api/v1/prospects").body("first_name=x"))
+        .send(
+            Method::POST,
+            "/api/v1/prospects",
+            rita.request(Method::POST, "/api/v1/prospects")
+                .body("first_name=x"),
+        )
         .await;
     assert_eq!(form.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let broken = rita
@@ -487,9 +638,17 @@ async fn lists_are_cursor_paginated_and_bad_requests_are_problems(pool: PgPool) 
         .await;
     assert_eq!(broken.status, StatusCode::BAD_REQUEST);
     assert_eq!(broken.body["status"], 400);
-    assert_eq!(rita.get("/api/v1/nothing").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(rita.get("/api/v1/prospects/abc").await.status, StatusCode::NOT_FOUND);
-    let method = rita.call(Method::DELETE, "/api/v1/prospects", &json!({})).await;
+    assert_eq!(
+        rita.get("/api/v1/nothing").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        rita.get("/api/v1/prospects/abc").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let method = rita
+        .call(Method::DELETE, "/api/v1/prospects", &json!({}))
+        .await;
     assert_eq!(method.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(method.content_type(), "application/problem+json");
     assert_eq!(app.count("prospects").await, 5);
@@ -498,25 +657,28 @@ async fn lists_are_cursor_paginated_and_bad_requests_are_problems(pool: PgPool) 
 #[sqlx::test]
 async fn an_admin_creates_a_token_on_the_command_line(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    app.create_user("nina@example.com", "Nina Rep", prospector::users::Role::Rep, None)
-        .await;
-    let url = sqlx::ConnectOptions::to_url_lossy(&*pool.connect_options()).to_string();
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_prospector"))
-            .args(args)
-            .env_clear()
-            .env("PROSPECTOR_ENV", "production")
-            .env(
-                "PROSPECTOR_COOKIE_KEY",
-                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw==",
-            )
-            .env("DATABASE_URL", &url)
-            .env("RUST_LOG", "error")
-            .output()
-            .expect("run prospector")
-    };
-    let output = run(&["token", "create", "--user", "nina@example.com", "--name", "Zapier"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    app.create_user(
+        "nina@example.com",
+        "Nina Rep",
+        prospector::users::Role::Rep,
+        None,
+    )
+    .await;
+    let url = crate::cli::database_url(&pool);
+    let run = |args: &[&str]| crate::cli::prospector(args, &[("DATABASE_URL", &url)]);
+    let output = run(&[
+        "token",
+        "create",
+        "--user",
+        "nina@example.com",
+        "--name",
+        "Zapier",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let token = String::from_utf8(output.stdout).unwrap().trim().to_string();
     let me = app.api(Some(&token)).get("/api/v1/me").await;
     assert_eq!(me.status, StatusCode::OK);

@@ -35,9 +35,13 @@ fn parse(body: &str) -> IcalCalendar {
 
 /// Makes Rita's feed on her profile page; returns its path.
 async fn feed_path(app: &TestApp, client: &TestClient) -> String {
-    let page = client.post_form::<&str, &str>("/profile/calendar", &[]).await;
+    let page = client
+        .post_form::<&str, &str>("/profile/calendar", &[])
+        .await;
     assert_eq!(page.status, StatusCode::CREATED, "{}", page.body);
-    let url = page.text("#new-feed code.secret").expect("the address is shown");
+    let url = page
+        .text("#new-feed code.secret")
+        .expect("the address is shown");
     let url = reqwest::Url::parse(&url).expect("an absolute address");
     assert_eq!(url.origin(), app.url("/").origin());
     url.path().to_string()
@@ -46,7 +50,11 @@ async fn feed_path(app: &TestApp, client: &TestClient) -> String {
 fn summaries(events: &[IcalEvent]) -> Vec<String> {
     events
         .iter()
-        .map(|e| property(&e.properties, "SUMMARY").unwrap_or_default().to_string())
+        .map(|e| {
+            property(&e.properties, "SUMMARY")
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect()
 }
 
@@ -55,16 +63,27 @@ async fn a_reps_feed_holds_their_touches_and_meetings_as_valid_icalendar(pool: P
     let org = org::org(pool).await;
     let app = &org.app;
     let cadence = app
-        .create_cadence(org.maya, "Outbound", Purpose::Pursue, true, &[(Channel::Call, 0), (Channel::Email, 2)])
+        .create_cadence(
+            org.maya,
+            "Outbound",
+            Purpose::Pursue,
+            true,
+            &[(Channel::Call, 0), (Channel::Email, 2)],
+        )
         .await;
-    let ada = app.create_prospect(org.rita, "Ada", "Lovelace", Some("ada@x.org")).await;
+    let ada = app
+        .create_prospect(org.rita, "Ada", "Lovelace", Some("ada@x.org"))
+        .await;
     let alan = app.create_prospect(org.rita, "Alan", "Turing", None).await;
     let grace = app.create_prospect(org.sam, "Grace", "Hopper", None).await;
     let rita = app.api_as(RITA).await;
     let sam = app.api_as(SAM).await;
     for (api, prospect) in [(&rita, ada), (&rita, alan), (&sam, grace)] {
         let enrolled = api
-            .post(&format!("/api/v1/prospects/{prospect}/enrollment"), &json!({"cadence_id": cadence}))
+            .post(
+                &format!("/api/v1/prospects/{prospect}/enrollment"),
+                &json!({"cadence_id": cadence}),
+            )
             .await;
         assert_eq!(enrolled.status, StatusCode::CREATED);
     }
@@ -75,9 +94,16 @@ async fn a_reps_feed_holds_their_touches_and_meetings_as_valid_icalendar(pool: P
         .await
         .unwrap();
     let later = (OffsetDateTime::now_utc().date() + Duration::days(5)).to_string();
-    let snoozed = rita.post(&format!("/api/v1/touches/{alan_touch}/snooze"), &json!({"until": later})).await;
+    let snoozed = rita
+        .post(
+            &format!("/api/v1/touches/{alan_touch}/snooze"),
+            &json!({"until": later}),
+        )
+        .await;
     assert_eq!(snoozed.status, StatusCode::NO_CONTENT);
-    let held_at = (OffsetDateTime::now_utc() - Duration::days(1)).replace_nanosecond(0).unwrap();
+    let held_at = (OffsetDateTime::now_utc() - Duration::days(1))
+        .replace_nanosecond(0)
+        .unwrap();
     let meeting = rita
         .post(
             &format!("/api/v1/prospects/{ada}/interactions"),
@@ -92,12 +118,18 @@ async fn a_reps_feed_holds_their_touches_and_meetings_as_valid_icalendar(pool: P
     // The subscriber has no session: a calendar app fetches with nothing but the URL.
     let response = app.client().get(&path).await;
     assert_eq!(response.status, StatusCode::OK);
-    assert_eq!(response.header("content-type"), Some("text/calendar; charset=utf-8"));
+    assert_eq!(
+        response.header("content-type"),
+        Some("text/calendar; charset=utf-8")
+    );
     let body = &response.body;
 
     // RFC 5545: CRLF line ends, lines folded at 75 octets.
     assert!(body.ends_with("END:VCALENDAR\r\n"));
-    assert!(!body.replace("\r\n", "").contains('\n'), "no bare line feeds");
+    assert!(
+        !body.replace("\r\n", "").contains('\n'),
+        "no bare line feeds"
+    );
     for line in body.split("\r\n") {
         assert!(line.len() <= 75, "a line longer than 75 octets: {line:?}");
     }
@@ -105,11 +137,25 @@ async fn a_reps_feed_holds_their_touches_and_meetings_as_valid_icalendar(pool: P
     let calendar = parse(body);
     assert_eq!(property(&calendar.properties, "VERSION"), Some("2.0"));
     assert_eq!(property(&calendar.properties, "METHOD"), Some("PUBLISH"));
-    assert!(property(&calendar.properties, "PRODID").unwrap().contains("Prospector"));
-    assert_eq!(property(&calendar.properties, "X-WR-CALNAME"), Some("Prospector: Rita Rep"));
+    assert!(
+        property(&calendar.properties, "PRODID")
+            .unwrap()
+            .contains("Prospector")
+    );
+    assert_eq!(
+        property(&calendar.properties, "X-WR-CALNAME"),
+        Some("Prospector: Rita Rep")
+    );
     let mut names = summaries(&calendar.events);
     names.sort();
-    assert_eq!(names, ["Call Ada Lovelace", "Call Alan Turing", "Meeting held with Ada Lovelace"]);
+    assert_eq!(
+        names,
+        [
+            "Call Ada Lovelace",
+            "Call Alan Turing",
+            "Meeting held with Ada Lovelace"
+        ]
+    );
 
     let ada_touch: (i64, OffsetDateTime) =
         sqlx::query_as("select id, due_at from touches where prospect_id = $1")
@@ -124,10 +170,15 @@ async fn a_reps_feed_holds_their_touches_and_meetings_as_valid_icalendar(pool: P
         .find(|e| property(&e.properties, "UID") == Some(&format!("touch-{}@{host}", ada_touch.0)))
         .expect("Ada's touch, under a stable UID");
     let utc = |ts: OffsetDateTime| {
-        ts.format(time::macros::format_description!("[year][month][day]T[hour][minute][second]Z"))
-            .unwrap()
+        ts.format(time::macros::format_description!(
+            "[year][month][day]T[hour][minute][second]Z"
+        ))
+        .unwrap()
     };
-    assert_eq!(property(&event.properties, "DTSTART"), Some(utc(ada_touch.1).as_str()));
+    assert_eq!(
+        property(&event.properties, "DTSTART"),
+        Some(utc(ada_touch.1).as_str())
+    );
     assert_eq!(
         property(&event.properties, "DTEND"),
         Some(utc(ada_touch.1 + Duration::minutes(15)).as_str())
@@ -135,9 +186,16 @@ async fn a_reps_feed_holds_their_touches_and_meetings_as_valid_icalendar(pool: P
     assert!(property(&event.properties, "DTSTAMP").is_some());
     assert_eq!(
         property(&event.properties, "URL"),
-        Some(app.url(&format!("/today/work?touch={}", ada_touch.0)).as_str())
+        Some(
+            app.url(&format!("/today/work?touch={}", ada_touch.0))
+                .as_str()
+        )
     );
-    assert!(property(&event.properties, "DESCRIPTION").unwrap().contains("Step 1 of Outbound"));
+    assert!(
+        property(&event.properties, "DESCRIPTION")
+            .unwrap()
+            .contains("Step 1 of Outbound")
+    );
 
     let alan_event = calendar
         .events
@@ -150,17 +208,28 @@ async fn a_reps_feed_holds_their_touches_and_meetings_as_valid_icalendar(pool: P
             .fetch_one(&app.db)
             .await
             .unwrap();
-    assert_eq!(property(&alan_event.properties, "DTSTART"), Some(utc(snoozed_until).as_str()), "shown when the snooze ends");
+    assert_eq!(
+        property(&alan_event.properties, "DTSTART"),
+        Some(utc(snoozed_until).as_str()),
+        "shown when the snooze ends"
+    );
 
     let held = calendar
         .events
         .iter()
         .find(|e| property(&e.properties, "SUMMARY") == Some("Meeting held with Ada Lovelace"))
         .unwrap();
-    assert_eq!(property(&held.properties, "DTSTART"), Some(utc(held_at).as_str()));
+    assert_eq!(
+        property(&held.properties, "DTSTART"),
+        Some(utc(held_at).as_str())
+    );
     assert_eq!(property(&held.properties, "TRANSP"), Some("OPAQUE"));
     // Text values are escaped as RFC 5545 says (`;` and `,` behind a backslash).
-    assert!(property(&held.properties, "DESCRIPTION").unwrap().contains("Demo\\; she wants numbers\\, fast"));
+    assert!(
+        property(&held.properties, "DESCRIPTION")
+            .unwrap()
+            .contains("Demo\\; she wants numbers\\, fast")
+    );
 }
 
 #[sqlx::test]
@@ -169,12 +238,16 @@ async fn feed_addresses_are_secret_hashed_and_stop_working_when_replaced_or_revo
     let app = &org.app;
     let client = app.signed_in(RITA).await;
     let first = feed_path(app, &client).await;
-    let token = first.trim_start_matches("/calendar/").trim_end_matches(".ics").to_string();
+    let token = first
+        .trim_start_matches("/calendar/")
+        .trim_end_matches(".ics")
+        .to_string();
     assert!(token.starts_with("cal_") && token.len() > 40, "{token}");
-    let stored: Vec<u8> = sqlx::query_scalar("select token_hash from calendar_feeds where revoked_at is null")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let stored: Vec<u8> =
+        sqlx::query_scalar("select token_hash from calendar_feeds where revoked_at is null")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert_eq!(stored, secret::hash(&token));
     assert_eq!(app.client().get(&first).await.status, StatusCode::OK);
     let profile = client.get("/profile").await;
@@ -187,17 +260,31 @@ async fn feed_addresses_are_secret_hashed_and_stop_working_when_replaced_or_revo
         first.trim_end_matches(".ics").to_string(),
         first.replace("cal_", "cal_x"),
     ] {
-        assert_eq!(app.client().get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            app.client().get(&path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
 
     let second = feed_path(app, &client).await;
     assert_ne!(first, second);
-    assert_eq!(app.client().get(&first).await.status, StatusCode::NOT_FOUND, "replaced");
+    assert_eq!(
+        app.client().get(&first).await.status,
+        StatusCode::NOT_FOUND,
+        "replaced"
+    );
     assert_eq!(app.client().get(&second).await.status, StatusCode::OK);
 
-    let revoked = client.post_form::<&str, &str>("/profile/calendar/revoke", &[]).await;
+    let revoked = client
+        .post_form::<&str, &str>("/profile/calendar/revoke", &[])
+        .await;
     assert_eq!(revoked.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.client().get(&second).await.status, StatusCode::NOT_FOUND, "revoked");
+    assert_eq!(
+        app.client().get(&second).await.status,
+        StatusCode::NOT_FOUND,
+        "revoked"
+    );
 
     // A deactivated rep's feed closes with their account.
     let third = feed_path(app, &client).await;
@@ -209,5 +296,10 @@ async fn feed_addresses_are_secret_hashed_and_stop_working_when_replaced_or_revo
     assert_eq!(app.client().get(&third).await.status, StatusCode::NOT_FOUND);
     // Creating a feed is a form like any other: without the CSRF token it is refused.
     let sam = app.signed_in(SAM).await;
-    assert_eq!(sam.post_form_without_token("/profile/calendar", &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        sam.post_form_without_token("/profile/calendar", &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -34,7 +34,10 @@ fn hubspot(rows: usize) -> String {
     csv.push_str(HUBSPOT_HEADER);
     csv.push('\n');
     for i in 1..=rows {
-        csv.push_str(&hubspot_row(i, &format!("person{i}@company{}.example", i % 500)));
+        csv.push_str(&hubspot_row(
+            i,
+            &format!("person{i}@company{}.example", i % 500),
+        ));
     }
     csv
 }
@@ -55,7 +58,10 @@ async fn upload(client: &TestClient, name: &str, bytes: Vec<u8>) -> TestResponse
     client
         .send(
             client
-                .request(reqwest::Method::POST, &format!("/imports/upload?csrf_token={token}"))
+                .request(
+                    reqwest::Method::POST,
+                    &format!("/imports/upload?csrf_token={token}"),
+                )
                 .multipart(form),
         )
         .await
@@ -73,7 +79,12 @@ async fn uploaded(client: &TestClient, name: &str, bytes: Vec<u8>) -> (i64, Test
 }
 
 /// Submits the mapping form as shown, with `changes`.
-async fn submit(client: &TestClient, id: i64, page: &TestResponse, changes: &[(&str, &str)]) -> TestResponse {
+async fn submit(
+    client: &TestClient,
+    id: i64,
+    page: &TestResponse,
+    changes: &[(&str, &str)],
+) -> TestResponse {
     let mut form = page.form_values("form#mapping");
     for (name, value) in changes {
         set_field(&mut form, name, value);
@@ -85,7 +96,10 @@ async fn submit(client: &TestClient, id: i64, page: &TestResponse, changes: &[(&
 async fn run_imports(app: &TestApp) {
     let scheduler = Scheduler::new(app.db.clone());
     for _ in 0..1000 {
-        scheduler.run_once(OffsetDateTime::now_utc()).await.expect("a pass");
+        scheduler
+            .run_once(OffsetDateTime::now_utc())
+            .await
+            .expect("a pass");
         if !run::pending(&app.db).await.unwrap() {
             return;
         }
@@ -125,14 +139,30 @@ async fn problems(app: &TestApp, id: i64) -> Vec<(i64, String)> {
 }
 
 #[sqlx::test]
-async fn a_hubspot_export_of_10000_rows_imports_mapped_reported_enrolled_and_exports_back(pool: PgPool) {
-    let Org { app, rita, maya, sam, .. } = org::org(pool).await;
+async fn a_hubspot_export_of_10000_rows_imports_mapped_reported_enrolled_and_exports_back(
+    pool: PgPool,
+) {
+    let Org {
+        app,
+        rita,
+        maya,
+        sam,
+        ..
+    } = org::org(pool).await;
     let cadence = app
-        .create_cadence(maya, "Outbound", Purpose::Pursue, true, &[(Channel::Call, 0), (Channel::Email, 2)])
+        .create_cadence(
+            maya,
+            "Outbound",
+            Purpose::Pursue,
+            true,
+            &[(Channel::Call, 0), (Channel::Email, 2)],
+        )
         .await;
     // Two of the file's people are prospects already: one of Rita's, one of Sam's.
-    app.create_prospect(rita, "Known", "Person", Some("person7@company7.example")).await;
-    app.create_prospect(sam, "Other", "Team", Some("person8@company8.example")).await;
+    app.create_prospect(rita, "Known", "Person", Some("person7@company7.example"))
+        .await;
+    app.create_prospect(sam, "Other", "Team", Some("person8@company8.example"))
+        .await;
     let mut csv = hubspot(10_000);
     // A row repeating an earlier email, and a row with a broken email.
     csv.push_str(&hubspot_row(10_001, "person42@company42.example"));
@@ -149,17 +179,37 @@ async fn a_hubspot_export_of_10000_rows_imports_mapped_reported_enrolled_and_exp
             .unwrap()
     };
     let expected = [
-        "", "first_name", "last_name", "email", "phone", "title", "account_name",
-        "account_domain", "industry", "employee_count", "", "", "",
+        "",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "title",
+        "account_name",
+        "account_domain",
+        "industry",
+        "employee_count",
+        "",
+        "",
+        "",
     ];
     for (column, field) in expected.iter().enumerate() {
         assert_eq!(mapped(column), *field, "column {column}");
     }
     // The preview counts the whole file's problems before anything is written.
-    assert_eq!(page.texts("#summary .stat-value"), ["9998", "0", "1", "1", "2"]);
+    assert_eq!(
+        page.texts("#summary .stat-value"),
+        ["9998", "0", "1", "1", "2"]
+    );
     assert_eq!(app.count("prospects").await, 2);
 
-    let started = submit(&client, id, &page, &[("cadence_id", &cadence.to_string()), ("action", "start")]).await;
+    let started = submit(
+        &client,
+        id,
+        &page,
+        &[("cadence_id", &cadence.to_string()), ("action", "start")],
+    )
+    .await;
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
 
     // One batch, then the progress page (read from the row) shows where it stands.
@@ -201,7 +251,10 @@ async fn a_hubspot_export_of_10000_rows_imports_mapped_reported_enrolled_and_exp
     .fetch_one(&app.db)
     .await
     .unwrap();
-    assert_eq!((owner, domain.as_str(), size), (rita, "company1.example", 51));
+    assert_eq!(
+        (owner, domain.as_str(), size),
+        (rita, "company1.example", 51)
+    );
     // Enrolled, and the same pass scheduled every first touch.
     let touched: i64 = sqlx::query_scalar(
         "select count(distinct prospect_id) from touches where status = 'pending'",
@@ -222,15 +275,28 @@ async fn a_hubspot_export_of_10000_rows_imports_mapped_reported_enrolled_and_exp
     assert_eq!(result.texts("#problems tbody tr").len(), 4);
     let download = client.get(&format!("/imports/{id}/problems.csv")).await;
     assert_eq!(download.status, StatusCode::OK);
-    assert!(download.header("content-type").unwrap().starts_with("text/csv"));
-    let mut reader = csv::Reader::from_reader(download.body.trim_start_matches('\u{feff}').as_bytes());
+    assert!(
+        download
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let mut reader =
+        csv::Reader::from_reader(download.body.trim_start_matches('\u{feff}').as_bytes());
     let header: Vec<&str> = reader.headers().unwrap().iter().take(3).collect::<Vec<_>>();
     assert_eq!(header, ["Line", "Problem", "Reason"]);
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 4);
     assert_eq!(&rows[2][0], "10002");
-    assert!(rows[2][2].contains("Line 43 has the same email"), "{:?}", rows[2]);
-    assert_eq!(&rows[2][6], "person42@company42.example", "the row as it was");
+    assert!(
+        rows[2][2].contains("Line 43 has the same email"),
+        "{:?}",
+        rows[2]
+    );
+    assert_eq!(
+        &rows[2][6], "person42@company42.example",
+        "the row as it was"
+    );
     assert!(rows[3][2].starts_with("Email:"), "{:?}", rows[3]);
     assert!(rows[0][2].contains("Known Person"), "{:?}", rows[0]);
 
@@ -241,7 +307,11 @@ async fn a_hubspot_export_of_10000_rows_imports_mapped_reported_enrolled_and_exp
     let mut reader = csv::Reader::from_reader(body.as_bytes());
     let headers = reader.headers().unwrap().clone();
     let exported: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(exported.len(), 9_999, "Rita's prospects: the 9,998 imported and the one she had");
+    assert_eq!(
+        exported.len(),
+        9_999,
+        "Rita's prospects: the 9,998 imported and the one she had"
+    );
     let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
     let first = exported
         .iter()
@@ -252,7 +322,8 @@ async fn a_hubspot_export_of_10000_rows_imports_mapped_reported_enrolled_and_exp
     assert_eq!(&first[column("Company Name")], "Company 1");
     assert_eq!(&first[column("Company Domain")], "company1.example");
     assert_eq!(&first[column("Number of Employees")], "51");
-    let guessed = prospector::imports::fields::guess(&headers.iter().map(str::to_owned).collect::<Vec<_>>());
+    let guessed =
+        prospector::imports::fields::guess(&headers.iter().map(str::to_owned).collect::<Vec<_>>());
     assert!(guessed.iter().flatten().count() >= 13, "{guessed:?}");
 }
 
@@ -284,13 +355,25 @@ async fn files_that_are_not_importable_csv_are_refused_with_the_reason(pool: PgP
     let big = vec![b'a'; 51 * 1024 * 1024];
     let response = upload(&client, "big.csv", big).await;
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(response.text("#upload-error").unwrap().contains("larger than 50 MB"));
+    assert!(
+        response
+            .text("#upload-error")
+            .unwrap()
+            .contains("larger than 50 MB")
+    );
     assert_eq!(org.app.count("imports").await, 0);
 
     // Without the CSRF token, no upload at all.
-    let form = Form::new().part("file", Part::bytes(b"First Name\nAda\n".to_vec()).file_name("a.csv"));
+    let form = Form::new().part(
+        "file",
+        Part::bytes(b"First Name\nAda\n".to_vec()).file_name("a.csv"),
+    );
     let refused = client
-        .send(client.request(reqwest::Method::POST, "/imports/upload").multipart(form))
+        .send(
+            client
+                .request(reqwest::Method::POST, "/imports/upload")
+                .multipart(form),
+        )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(org.app.count("imports").await, 0);
@@ -314,10 +397,19 @@ async fn a_bom_semicolons_and_quoted_newlines_import_and_lines_are_counted_right
     assert_eq!(value("column_5").as_deref(), Some("tags"));
 
     // Without a first-name column, the form says so and keeps what was chosen.
-    let refused = submit(&client, id, &page, &[("column_0", ""), ("column_3", "account_name")]).await;
+    let refused = submit(
+        &client,
+        id,
+        &page,
+        &[("column_0", ""), ("column_3", "account_name")],
+    )
+    .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("first names"));
-    assert_eq!(refused.attrs("#column_3 option[selected]", "value"), ["account_name"]);
+    assert_eq!(
+        refused.attrs("#column_3 option[selected]", "value"),
+        ["account_name"]
+    );
 
     let mapping = [
         ("column_0", "first_name"),
@@ -325,7 +417,10 @@ async fn a_bom_semicolons_and_quoted_newlines_import_and_lines_are_counted_right
         ("column_3", "account_name"),
         ("action", "start"),
     ];
-    assert_eq!(submit(&client, id, &page, &mapping).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        submit(&client, id, &page, &mapping).await.status,
+        StatusCode::SEE_OTHER
+    );
     run_imports(app).await;
     let done = counts(app, id).await;
     assert_eq!((done.created_count, done.failed_count), (2, 1));
@@ -355,13 +450,17 @@ async fn a_bom_semicolons_and_quoted_newlines_import_and_lines_are_counted_right
 async fn duplicates_update_only_when_asked_and_only_prospects_the_importer_may_edit(pool: PgPool) {
     let org = org::org(pool).await;
     let app = &org.app;
-    let mine = app.create_prospect(org.rita, "Ada", "Lovelace", Some("ada@example.org")).await;
+    let mine = app
+        .create_prospect(org.rita, "Ada", "Lovelace", Some("ada@example.org"))
+        .await;
     sqlx::query("update prospects set tags = '{old}', phone = '+1 555 1' where id = $1")
         .bind(mine)
         .execute(&app.db)
         .await
         .unwrap();
-    let theirs = app.create_prospect(org.sam, "Grace", "Hopper", Some("grace@example.org")).await;
+    let theirs = app
+        .create_prospect(org.sam, "Grace", "Hopper", Some("grace@example.org"))
+        .await;
     let client = app.signed_in(RITA).await;
     let file = "First Name,Last Name,Email,Job Title,Phone,Tags,Do Not Contact\n\
                 Ada,,ADA@example.org,Countess,,new,no\n\
@@ -369,17 +468,36 @@ async fn duplicates_update_only_when_asked_and_only_prospects_the_importer_may_e
                 Alan,Turing,alan@example.org,,,,yes\n\
                 Alan,T.,alan@example.org,,,,\n";
     let (id, page) = uploaded(&client, "update.csv", file.as_bytes().to_vec()).await;
-    assert_eq!(submit(&client, id, &page, &[("duplicates", "update"), ("action", "preview")]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        submit(
+            &client,
+            id,
+            &page,
+            &[("duplicates", "update"), ("action", "preview")]
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
     let preview = client.get(&format!("/imports/{id}")).await;
-    assert_eq!(preview.texts("#summary .stat-value"), ["1", "1", "0", "1", "1"]);
-    assert!(preview.text("#preview").unwrap().contains("Sam South"), "who owns the one not updated");
+    assert_eq!(
+        preview.texts("#summary .stat-value"),
+        ["1", "1", "0", "1", "1"]
+    );
+    assert!(
+        preview.text("#preview").unwrap().contains("Sam South"),
+        "who owns the one not updated"
+    );
     assert_eq!(app.count("prospects").await, 2, "previewing writes nothing");
 
     let started = submit(&client, id, &preview, &[("action", "start")]).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER);
     run_imports(app).await;
     let done = counts(app, id).await;
-    assert_eq!((done.created_count, done.updated_count, done.skipped_count), (1, 1, 2));
+    assert_eq!(
+        (done.created_count, done.updated_count, done.skipped_count),
+        (1, 1, 2)
+    );
     let (title, last, phone, tags): (String, String, String, Vec<String>) =
         sqlx::query_as("select title, last_name, phone, tags from prospects where id = $1")
             .bind(mine)
@@ -396,14 +514,18 @@ async fn duplicates_update_only_when_asked_and_only_prospects_the_importer_may_e
         .await
         .unwrap();
     assert_eq!(untouched, "", "Sam's prospect is not Rita's to change");
-    let alan: bool = sqlx::query_scalar("select do_not_contact from prospects where email = 'alan@example.org'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let alan: bool =
+        sqlx::query_scalar("select do_not_contact from prospects where email = 'alan@example.org'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert!(alan);
     assert_eq!(
         problems(app, id).await,
-        vec![(3, "not_updated".to_string()), (5, "duplicate_in_file".to_string())]
+        vec![
+            (3, "not_updated".to_string()),
+            (5, "duplicate_in_file".to_string())
+        ]
     );
 }
 
@@ -414,21 +536,44 @@ async fn imports_are_private_and_owners_are_chosen_within_the_scope(pool: PgPool
     let rita = app.signed_in(RITA).await;
     let (id, page) = uploaded(&rita, "mine.csv", b"First Name\nAda\n".to_vec()).await;
     let sam = app.signed_in(SAM).await;
-    assert_eq!(sam.get(&format!("/imports/{id}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(sam.get(&format!("/imports/{id}/problems.csv")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        sam.post_form(&format!("/imports/{id}"), &[("action", "start")]).await.status,
+        sam.get(&format!("/imports/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        sam.get(&format!("/imports/{id}/problems.csv")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        sam.post_form(&format!("/imports/{id}"), &[("action", "start")])
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     // A rep assigns only to themselves; a manager to their team.
-    let refused = submit(&rita, id, &page, &[("owner_id", &org.sam.to_string()), ("action", "start")]).await;
+    let refused = submit(
+        &rita,
+        id,
+        &page,
+        &[("owner_id", &org.sam.to_string()), ("action", "start")],
+    )
+    .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.count("prospects").await, 0);
     let maya = app.signed_in(org::MAYA).await;
     let (mid, mpage) = uploaded(&maya, "team.csv", b"First Name\nAlan\n".to_vec()).await;
     let owners = mpage.attrs("#owner_id option", "value");
-    assert!(owners.contains(&org.ravi.to_string()) && !owners.contains(&org.sam.to_string()), "{owners:?}");
-    let started = submit(&maya, mid, &mpage, &[("owner_id", &org.ravi.to_string()), ("action", "start")]).await;
+    assert!(
+        owners.contains(&org.ravi.to_string()) && !owners.contains(&org.sam.to_string()),
+        "{owners:?}"
+    );
+    let started = submit(
+        &maya,
+        mid,
+        &mpage,
+        &[("owner_id", &org.ravi.to_string()), ("action", "start")],
+    )
+    .await;
     assert_eq!(started.status, StatusCode::SEE_OTHER);
     run_imports(app).await;
     let owner: i64 = sqlx::query_scalar("select owner_id from prospects where first_name = 'Alan'")
@@ -470,15 +615,23 @@ async fn three_schedulers_import_one_file_exactly_once(pool: PgPool) {
     for racer in racers {
         batches.push(racer.await.unwrap());
     }
-    assert_eq!(batches.iter().sum::<u64>(), 6, "six batches of 1,000, each done once: {batches:?}");
+    assert_eq!(
+        batches.iter().sum::<u64>(),
+        6,
+        "six batches of 1,000, each done once: {batches:?}"
+    );
     let done = counts(app, id).await;
-    assert_eq!((done.status.as_str(), done.rows_done, done.created_count), ("done", 6_000, 6_000));
+    assert_eq!(
+        (done.status.as_str(), done.rows_done, done.created_count),
+        ("done", 6_000, 6_000)
+    );
     assert_eq!(app.count("prospects").await, 6_000);
     assert_eq!(app.count("import_problems").await, 0);
-    let events: i64 = sqlx::query_scalar("select count(*) from prospect_events where kind = 'created'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let events: i64 =
+        sqlx::query_scalar("select count(*) from prospect_events where kind = 'created'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
     assert_eq!(events, 6_000);
 }
 
@@ -494,19 +647,35 @@ async fn a_worker_killed_mid_import_leaves_whole_batches_and_the_next_one_finish
         if done > 0 {
             break done;
         }
-        assert!(Instant::now() < deadline, "the worker imported nothing within a minute");
+        assert!(
+            Instant::now() < deadline,
+            "the worker imported nothing within a minute"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     };
     worker.0.kill().expect("SIGKILL the worker");
     worker.0.wait().expect("reap the worker");
     let survived = counts(app, id).await;
-    eprintln!("killed at {seen} rows seen, {} committed of 30000", survived.rows_done);
-    assert_eq!(survived.rows_done % 1000, 0, "only whole batches are committed");
-    assert_eq!(i64::from(survived.created_count), app.count("prospects").await);
+    eprintln!(
+        "killed at {seen} rows seen, {} committed of 30000",
+        survived.rows_done
+    );
+    assert_eq!(
+        survived.rows_done % 1000,
+        0,
+        "only whole batches are committed"
+    );
+    assert_eq!(
+        i64::from(survived.created_count),
+        app.count("prospects").await
+    );
 
     run_imports(app).await;
     let done = counts(app, id).await;
-    assert_eq!((done.status.as_str(), done.rows_done, done.created_count), ("done", 30_000, 30_000));
+    assert_eq!(
+        (done.status.as_str(), done.rows_done, done.created_count),
+        ("done", 30_000, 30_000)
+    );
     assert_eq!(app.count("prospects").await, 30_000);
     let emails: i64 = sqlx::query_scalar("select count(distinct email) from prospects")
         .fetch_one(&app.db)
@@ -524,7 +693,13 @@ async fn import_100k_rows_benchmark(pool: PgPool) {
     let org = org::org(pool).await;
     let app = &org.app;
     let cadence = app
-        .create_cadence(org.maya, "Outbound", Purpose::Pursue, true, &[(Channel::Call, 0), (Channel::Email, 2)])
+        .create_cadence(
+            org.maya,
+            "Outbound",
+            Purpose::Pursue,
+            true,
+            &[(Channel::Call, 0), (Channel::Email, 2)],
+        )
         .await;
     let client = app.signed_in(RITA).await;
     let csv = hubspot(100_000).into_bytes();
@@ -532,14 +707,27 @@ async fn import_100k_rows_benchmark(pool: PgPool) {
     let clock = Instant::now();
     let (id, page) = uploaded(&client, "hubspot-100k.csv", csv).await;
     let uploaded_in = clock.elapsed();
-    let started = submit(&client, id, &page, &[("cadence_id", &cadence.to_string()), ("action", "start")]).await;
+    let started = submit(
+        &client,
+        id,
+        &page,
+        &[("cadence_id", &cadence.to_string()), ("action", "start")],
+    )
+    .await;
     assert_eq!(started.status, StatusCode::SEE_OTHER);
     let clock = Instant::now();
     let cache = Cache::default();
     while run::batch(&app.db, &cache).await.unwrap().is_some() {}
     let imported_in = clock.elapsed();
     let done = counts(app, id).await;
-    assert_eq!((done.status.as_str(), done.created_count, done.enrolled_count), ("done", 100_000, 100_000));
+    assert_eq!(
+        (
+            done.status.as_str(),
+            done.created_count,
+            done.enrolled_count
+        ),
+        ("done", 100_000, 100_000)
+    );
     println!(
         "100,000 rows ({megabytes:.1} MB): upload, checks and preview {:.1} s; import with enrollment {:.1} s ({:.0} rows/s)",
         uploaded_in.as_secs_f64(),

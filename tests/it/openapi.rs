@@ -51,9 +51,10 @@ impl Contract {
             .find(|template| {
                 let parts: Vec<&str> = template.split('/').collect();
                 parts.len() == segments.len()
-                    && parts.iter().zip(&segments).all(|(t, s)| {
-                        (t.starts_with('{') && !s.is_empty()) || t == s
-                    })
+                    && parts
+                        .iter()
+                        .zip(&segments)
+                        .all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s)
             })
             .unwrap_or_else(|| panic!("{path} is not in the document"))
             .clone()
@@ -98,7 +99,11 @@ impl Contract {
             self.doc.pointer(&pointer[1..]).is_some(),
             "{method} {template} documents no JSON request body"
         );
-        self.validate(&pointer, body, &format!("the request body of {method} {path}"));
+        self.validate(
+            &pointer,
+            body,
+            &format!("the request body of {method} {path}"),
+        );
     }
 
     /// Checks a response against its operation and status in the document.
@@ -106,7 +111,10 @@ impl Contract {
         let template = self.template(&response.path);
         let method = response.method.as_str().to_lowercase();
         let operation = &self.doc["paths"][&template][&method];
-        assert!(operation.is_object(), "{method} {template} is not documented");
+        assert!(
+            operation.is_object(),
+            "{method} {template} is not documented"
+        );
         let status = response.status.as_u16().to_string();
         let documented = &operation["responses"][&status];
         assert!(
@@ -114,7 +122,13 @@ impl Contract {
             "{method} {template} answered {status}, which the document does not list: {:?}",
             response.body
         );
-        let content_type = response.content_type().split(';').next().unwrap().trim().to_string();
+        let content_type = response
+            .content_type()
+            .split(';')
+            .next()
+            .unwrap()
+            .trim()
+            .to_string();
         match documented["content"].as_object() {
             None => assert!(
                 response.body.is_null(),
@@ -132,7 +146,11 @@ impl Contract {
                     escape(&template),
                     escape(&content_type)
                 );
-                self.validate(&pointer, &response.body, &format!("{method} {} {status}", response.path));
+                self.validate(
+                    &pointer,
+                    &response.body,
+                    &format!("{method} {} {status}", response.path),
+                );
             }
         }
         self.seen.insert((template, method, status));
@@ -144,7 +162,13 @@ impl Contract {
         response
     }
 
-    async fn call(&mut self, api: &ApiClient, method: Method, path: &str, body: Value) -> ApiResponse {
+    async fn call(
+        &mut self,
+        api: &ApiClient,
+        method: Method,
+        path: &str,
+        body: Value,
+    ) -> ApiResponse {
         self.check_request(&method, path, &body);
         let response = api.call(method, path, &body).await;
         self.check(&response);
@@ -165,7 +189,10 @@ impl Contract {
                 }
             }
         }
-        assert!(missing.is_empty(), "operations never exercised: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "operations never exercised: {missing:?}"
+        );
     }
 }
 
@@ -174,7 +201,13 @@ async fn every_response_matches_the_openapi_document(pool: PgPool) {
     let org = org::org(pool).await;
     let app = &org.app;
     let cadence = app
-        .create_cadence(org.maya, "Outbound", Purpose::Pursue, true, &[(Channel::Call, 0), (Channel::Email, 2)])
+        .create_cadence(
+            org.maya,
+            "Outbound",
+            Purpose::Pursue,
+            true,
+            &[(Channel::Call, 0), (Channel::Email, 2)],
+        )
         .await;
     let rita = app.api_as(RITA).await;
     let sam = app.api_as(SAM).await;
@@ -182,79 +215,202 @@ async fn every_response_matches_the_openapi_document(pool: PgPool) {
 
     c.get(&rita, "/api/v1/me").await;
     let created = c
-        .call(&rita, Method::POST, "/api/v1/prospects", json!({
-            "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.org",
-            "account_name": "Engines", "tags": ["vip"], "qualifying": {"need": "Numbers"}
-        }))
+        .call(
+            &rita,
+            Method::POST,
+            "/api/v1/prospects",
+            json!({
+                "first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.org",
+                "account_name": "Engines", "tags": ["vip"], "qualifying": {"need": "Numbers"}
+            }),
+        )
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
     let prospect = created.body["id"].as_i64().unwrap();
-    c.call(&rita, Method::POST, "/api/v1/prospects", json!({"first_name": "", "email": "x"})).await;
+    c.call(
+        &rita,
+        Method::POST,
+        "/api/v1/prospects",
+        json!({"first_name": "", "email": "x"}),
+    )
+    .await;
     c.get(&rita, "/api/v1/prospects?limit=1&sort=touched").await;
     c.get(&rita, "/api/v1/prospects?q=ada&interest=new").await;
     c.get(&rita, &format!("/api/v1/prospects/{prospect}")).await;
     c.get(&sam, &format!("/api/v1/prospects/{prospect}")).await;
-    c.call(&rita, Method::PATCH, &format!("/api/v1/prospects/{prospect}"), json!({"phone": "+44 20 7946 0000"})).await;
-    c.call(&rita, Method::PATCH, &format!("/api/v1/prospects/{prospect}"), json!({"phone": "call me"})).await;
+    c.call(
+        &rita,
+        Method::PATCH,
+        &format!("/api/v1/prospects/{prospect}"),
+        json!({"phone": "+44 20 7946 0000"}),
+    )
+    .await;
+    c.call(
+        &rita,
+        Method::PATCH,
+        &format!("/api/v1/prospects/{prospect}"),
+        json!({"phone": "call me"}),
+    )
+    .await;
 
-    let account = c.call(&rita, Method::POST, "/api/v1/accounts", json!({"name": "Acme", "employee_count": 250})).await;
+    let account = c
+        .call(
+            &rita,
+            Method::POST,
+            "/api/v1/accounts",
+            json!({"name": "Acme", "employee_count": 250}),
+        )
+        .await;
     let account = account.body["id"].as_i64().unwrap();
     c.get(&rita, "/api/v1/accounts?q=ac").await;
     c.get(&rita, &format!("/api/v1/accounts/{account}")).await;
-    c.call(&rita, Method::PUT, &format!("/api/v1/accounts/{account}"), json!({"name": "Acme Corp", "domain": "acme.com"})).await;
-    c.call(&rita, Method::PUT, &format!("/api/v1/accounts/{account}"), json!({"name": ""})).await;
+    c.call(
+        &rita,
+        Method::PUT,
+        &format!("/api/v1/accounts/{account}"),
+        json!({"name": "Acme Corp", "domain": "acme.com"}),
+    )
+    .await;
+    c.call(
+        &rita,
+        Method::PUT,
+        &format!("/api/v1/accounts/{account}"),
+        json!({"name": ""}),
+    )
+    .await;
 
     c.get(&rita, "/api/v1/cadences").await;
     c.get(&rita, &format!("/api/v1/cadences/{cadence}")).await;
     c.get(&rita, "/api/v1/cadences/999999").await;
     let enrolled = c
-        .call(&rita, Method::POST, &format!("/api/v1/prospects/{prospect}/enrollment"), json!({"cadence_id": cadence}))
+        .call(
+            &rita,
+            Method::POST,
+            &format!("/api/v1/prospects/{prospect}/enrollment"),
+            json!({"cadence_id": cadence}),
+        )
         .await;
     assert_eq!(enrolled.status, StatusCode::CREATED);
-    c.call(&rita, Method::POST, &format!("/api/v1/prospects/{prospect}/enrollment"), json!({})).await;
-
-    let due = c.get(&rita, "/api/v1/touches?until=2100-01-01T00:00:00Z&limit=10").await;
-    let touch = due.body["data"][0]["id"].as_i64().unwrap();
-    c.call(&rita, Method::POST, &format!("/api/v1/touches/{touch}/snooze"), json!({"until": "2000-01-01"})).await;
-    c.call(&rita, Method::POST, &format!("/api/v1/touches/{touch}/complete"), json!({
-        "channel": "call", "outcome": "connected", "decision": "current", "stage": "meeting",
-        "value": 5000, "notes": "Keen"
-    }))
+    c.call(
+        &rita,
+        Method::POST,
+        &format!("/api/v1/prospects/{prospect}/enrollment"),
+        json!({}),
+    )
     .await;
-    c.call(&rita, Method::POST, &format!("/api/v1/touches/{touch}/complete"), json!({"channel": "call", "outcome": "connected"})).await;
-    c.call(&rita, Method::POST, &format!("/api/v1/touches/{touch}/skip"), json!({"reason": "Done already"})).await;
-    let next = c.get(&rita, "/api/v1/touches?until=2100-01-01T00:00:00Z").await;
+
+    let due = c
+        .get(&rita, "/api/v1/touches?until=2100-01-01T00:00:00Z&limit=10")
+        .await;
+    let touch = due.body["data"][0]["id"].as_i64().unwrap();
+    c.call(
+        &rita,
+        Method::POST,
+        &format!("/api/v1/touches/{touch}/snooze"),
+        json!({"until": "2000-01-01"}),
+    )
+    .await;
+    c.call(
+        &rita,
+        Method::POST,
+        &format!("/api/v1/touches/{touch}/complete"),
+        json!({
+            "channel": "call", "outcome": "connected", "decision": "current", "stage": "meeting",
+            "value": 5000, "notes": "Keen"
+        }),
+    )
+    .await;
+    c.call(
+        &rita,
+        Method::POST,
+        &format!("/api/v1/touches/{touch}/complete"),
+        json!({"channel": "call", "outcome": "connected"}),
+    )
+    .await;
+    c.call(
+        &rita,
+        Method::POST,
+        &format!("/api/v1/touches/{touch}/skip"),
+        json!({"reason": "Done already"}),
+    )
+    .await;
+    let next = c
+        .get(&rita, "/api/v1/touches?until=2100-01-01T00:00:00Z")
+        .await;
     let second = next.body["data"][0]["id"].as_i64().unwrap();
-    c.call(&rita, Method::POST, &format!("/api/v1/touches/{second}/snooze"), json!({"until": "2099-01-01"})).await;
+    c.call(
+        &rita,
+        Method::POST,
+        &format!("/api/v1/touches/{second}/snooze"),
+        json!({"until": "2099-01-01"}),
+    )
+    .await;
     sqlx::query("update touches set status = 'pending', snoozed_until = null where id = $1")
         .bind(second)
         .execute(&app.db)
         .await
         .unwrap();
-    c.call(&rita, Method::POST, &format!("/api/v1/touches/{second}/skip"), json!({"reason": "Out of office"})).await;
-    c.call(&sam, Method::POST, &format!("/api/v1/touches/{second}/skip"), json!({"reason": "Not mine"})).await;
+    c.call(
+        &rita,
+        Method::POST,
+        &format!("/api/v1/touches/{second}/skip"),
+        json!({"reason": "Out of office"}),
+    )
+    .await;
+    c.call(
+        &sam,
+        Method::POST,
+        &format!("/api/v1/touches/{second}/skip"),
+        json!({"reason": "Not mine"}),
+    )
+    .await;
 
-    c.get(&rita, &format!("/api/v1/prospects/{prospect}/interactions?limit=1")).await;
+    c.get(
+        &rita,
+        &format!("/api/v1/prospects/{prospect}/interactions?limit=1"),
+    )
+    .await;
     c.call(&rita, Method::POST, &format!("/api/v1/prospects/{prospect}/interactions"), json!({
         "channel": "email", "outcome": "replied", "decision": "none", "no_interest_reason": "Chose a rival",
         "do_not_contact": true
     }))
     .await;
-    c.call(&rita, Method::POST, &format!("/api/v1/prospects/{prospect}/enrollment"), json!({})).await;
+    c.call(
+        &rita,
+        Method::POST,
+        &format!("/api/v1/prospects/{prospect}/enrollment"),
+        json!({}),
+    )
+    .await;
     // A body the schema itself refuses (no such channel) is refused with field errors.
     let fax = rita
-        .post(&format!("/api/v1/prospects/{prospect}/interactions"), &json!({"channel": "fax"}))
+        .post(
+            &format!("/api/v1/prospects/{prospect}/interactions"),
+            &json!({"channel": "fax"}),
+        )
         .await;
     assert_eq!(fax.status, StatusCode::UNPROCESSABLE_ENTITY);
     c.check(&fax);
 
     let opportunities = c.get(&rita, "/api/v1/opportunities?stage=meeting").await;
     let opportunity = opportunities.body["data"][0]["id"].as_i64().unwrap();
-    c.get(&rita, &format!("/api/v1/opportunities/{opportunity}")).await;
-    c.call(&rita, Method::POST, &format!("/api/v1/opportunities/{opportunity}/stage"), json!({"stage": "lost"})).await;
-    c.call(&rita, Method::POST, &format!("/api/v1/opportunities/{opportunity}/stage"), json!({
-        "stage": "lost", "lost_reason": "Budget cut", "revisit_on": "2099-06-01"
-    }))
+    c.get(&rita, &format!("/api/v1/opportunities/{opportunity}"))
+        .await;
+    c.call(
+        &rita,
+        Method::POST,
+        &format!("/api/v1/opportunities/{opportunity}/stage"),
+        json!({"stage": "lost"}),
+    )
+    .await;
+    c.call(
+        &rita,
+        Method::POST,
+        &format!("/api/v1/opportunities/{opportunity}/stage"),
+        json!({
+            "stage": "lost", "lost_reason": "Budget cut", "revisit_on": "2099-06-01"
+        }),
+    )
     .await;
     c.get(&rita, "/api/v1/opportunities?limit=1").await;
 
@@ -262,10 +418,21 @@ async fn every_response_matches_the_openapi_document(pool: PgPool) {
     c.get(&app.api(None), "/api/v1/prospects").await;
     c.get(&rita, "/api/v1/prospects?limit=0").await;
     c.get(&rita, "/api/v1/prospects?interest=warm").await;
-    let big = rita.call(Method::POST, "/api/v1/accounts", &json!({"name": "x".repeat(70 * 1024)})).await;
+    let big = rita
+        .call(
+            Method::POST,
+            "/api/v1/accounts",
+            &json!({"name": "x".repeat(70 * 1024)}),
+        )
+        .await;
     c.check(&big);
     let text = rita
-        .send(Method::POST, "/api/v1/accounts", rita.request(Method::POST, "/api/v1/accounts").body("name=x"))
+        .send(
+            Method::POST,
+            "/api/v1/accounts",
+            rita.request(Method::POST, "/api/v1/accounts")
+                .body("name=x"),
+        )
         .await;
     c.check(&text);
 
@@ -279,12 +446,21 @@ async fn a_client_using_only_the_document_completes_a_due_touch(pool: PgPool) {
     let org = org::org(pool).await;
     let app = &org.app;
     let cadence = app
-        .create_cadence(org.maya, "Outbound", Purpose::Pursue, true, &[(Channel::Call, 0), (Channel::Email, 1)])
+        .create_cadence(
+            org.maya,
+            "Outbound",
+            Purpose::Pursue,
+            true,
+            &[(Channel::Call, 0), (Channel::Email, 1)],
+        )
         .await;
     let prospect = app.create_prospect(org.rita, "Ada", "Lovelace", None).await;
     let rita_api = app.api_as(RITA).await;
     rita_api
-        .post(&format!("/api/v1/prospects/{prospect}/enrollment"), &json!({"cadence_id": cadence}))
+        .post(
+            &format!("/api/v1/prospects/{prospect}/enrollment"),
+            &json!({"cadence_id": cadence}),
+        )
         .await;
     let token = app.token_for(RITA).await;
     // Backdate the touch so that it is due whatever the hour.
@@ -313,7 +489,12 @@ async fn a_client_using_only_the_document_completes_a_due_touch(pool: PgPool) {
         }
         panic!("no operation {id}");
     };
-    let first_enum = |schema: &str| doc["components"]["schemas"][schema]["enum"][0].as_str().unwrap().to_string();
+    let first_enum = |schema: &str| {
+        doc["components"]["schemas"][schema]["enum"][0]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
 
     let (method, path) = operation("listDueTouches");
     let due: Value = http
@@ -330,7 +511,10 @@ async fn a_client_using_only_the_document_completes_a_due_touch(pool: PgPool) {
     let (method, path) = operation("completeTouch");
     let body = json!({"channel": first_enum("Channel"), "outcome": first_enum("Outcome")});
     let response = http
-        .request(method.parse().unwrap(), format!("{server}{}", path.replace("{id}", &touch.to_string())))
+        .request(
+            method.parse().unwrap(),
+            format!("{server}{}", path.replace("{id}", &touch.to_string())),
+        )
         .bearer_auth(&token)
         .json(&body)
         .send()

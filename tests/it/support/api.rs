@@ -87,7 +87,12 @@ impl ApiClient {
         }
     }
 
-    pub async fn send(&self, method: Method, path: &str, request: reqwest::RequestBuilder) -> ApiResponse {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        request: reqwest::RequestBuilder,
+    ) -> ApiResponse {
         let response = request.send().await.expect("the server answers");
         let status = response.status();
         let headers = response.headers().clone();
@@ -95,7 +100,7 @@ impl ApiClient {
         let body = if text.is_empty() {
             Value::Null
         } else {
-            serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text))
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
         ApiResponse {
             status,
@@ -107,7 +112,8 @@ impl ApiClient {
     }
 
     pub async fn get(&self, path: &str) -> ApiResponse {
-        self.send(Method::GET, path, self.request(Method::GET, path)).await
+        self.send(Method::GET, path, self.request(Method::GET, path))
+            .await
     }
 
     pub async fn call(&self, method: Method, path: &str, body: &Value) -> ApiResponse {
