@@ -273,22 +273,27 @@ pub async fn batch(db: &PgPool, cache: &Cache) -> anyhow::Result<Option<u64>> {
         Err(err) => {
             tx.rollback().await?;
             *cache.0.lock().await = None;
-            let message = format!("{err:#}");
+            // The page shows a sentence; the details go to the log, as for any 5xx.
+            let error_id = format!("{:08x}", rand::random::<u32>());
+            tracing::error!(import_id = id, error_id, error = %format!("{err:#}"), "an import batch failed");
             let failed = sqlx::query_scalar!(
                 r#"update imports
-                   set attempts = attempts + 1, error = $2, updated_at = now(),
+                   set attempts = attempts + 1, updated_at = now(),
+                       error = case when attempts + 1 >= $3
+                           then 'The import stopped after repeated server errors (logged as ' || $2 || '). The rows imported so far stay; upload the rest again.'
+                           else 'A server error interrupted the import (logged as ' || $2 || '); it is being retried.' end,
                        status = case when attempts + 1 >= $3 then 'failed'::import_status else status end,
                        finished_at = case when attempts + 1 >= $3 then now() end
                    where id = $1
                    returning status = 'failed' as "failed!""#,
                 id,
-                message,
+                error_id,
                 MAX_ATTEMPTS
             )
             .fetch_one(db)
             .await?;
             if failed {
-                tracing::error!(import_id = id, error = %message, "import failed for good");
+                tracing::error!(import_id = id, error_id, "import failed for good");
             }
             Err(err.context(format!("importing a batch of import {id}")))
         }
