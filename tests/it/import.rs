@@ -735,3 +735,39 @@ async fn import_100k_rows_benchmark(pool: PgPool) {
         100_000.0 / imported_in.as_secs_f64()
     );
 }
+
+#[sqlx::test]
+async fn a_batch_the_database_refuses_is_rolled_back_whole_retried_then_failed(pool: PgPool) {
+    let org = org::org(pool).await;
+    let app = &org.app;
+    // A database that refuses one row of the second batch, as a broken disk or a bug would.
+    sqlx::raw_sql(
+        "create function refuse_boom() returns trigger language plpgsql as $$
+         begin
+             if new.first_name = 'First1500' then raise exception 'disk on fire'; end if;
+             return new;
+         end $$;
+         create trigger refuse_boom before insert on prospects
+             for each row execute function refuse_boom();",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let id = queued_import(app, 2_000).await;
+    let cache = Cache::default();
+    assert_eq!(run::batch(&app.db, &cache).await.unwrap(), Some(1000));
+    for attempt in 1..=5 {
+        assert!(run::batch(&app.db, &cache).await.is_err(), "attempt {attempt}");
+        let done = counts(app, id).await;
+        assert_eq!(done.rows_done, 1000, "the failed batch left nothing behind");
+        assert_eq!(app.count("prospects").await, 1000);
+    }
+    let done = counts(app, id).await;
+    assert_eq!(done.status, "failed");
+    assert!(run::batch(&app.db, &cache).await.unwrap().is_none(), "a failed import is not retried forever");
+
+    let page = app.signed_in(RITA).await.get(&format!("/imports/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("repeated server errors"), "{}", page.body);
+    assert!(!page.body.contains("disk on fire"), "server details stay in the log");
+}
