@@ -37,7 +37,9 @@ pub async fn find_or_create_many(
     owner_id: i64,
     accounts: &[AccountFields],
 ) -> sqlx::Result<HashMap<String, i64>> {
-    let names: Vec<String> = accounts.iter().map(|a| a.name.clone()).collect();
+    let mut names: Vec<String> = accounts.iter().map(|a| a.name.clone()).collect();
+    names.sort_unstable();
+    names.dedup();
     let existing = sqlx::query!(
         r#"select n.name as "name!", a.id as "id!"
            from unnest($1::text[]) as n (name)

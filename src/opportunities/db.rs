@@ -449,7 +449,8 @@ pub async fn stage_history(
 }
 
 /// Opportunities in the scope, newest first, before an id: the API's list and the CSV
-/// export walk them this way.
+/// export walk them this way. The owner kept on the opportunity (`opportunities_owner_idx`)
+/// narrows the scope without reading the prospects.
 pub async fn list_page(
     db: impl PgExecutor<'_>,
     scope: &Scope,
@@ -468,8 +469,8 @@ pub async fn list_page(
            join prospects p on p.id = o.prospect_id
            join users u on u.id = p.owner_id
            left join accounts a on a.id = p.account_id
-           where ($1::bigint[] is null or p.owner_id = any($1))
-             and ($2::bigint is null or p.owner_id = $2)
+           where ($1::bigint[] is null or o.owner_id = any($1))
+             and ($2::bigint is null or o.owner_id = $2)
              and ($3::opportunity_stage is null or o.stage = $3)
              and ($4::bigint is null or o.id < $4)
            order by o.id desc

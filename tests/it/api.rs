@@ -444,14 +444,8 @@ async fn logging_an_interaction_applies_its_decision_exactly_as_the_form_does(po
 async fn due_touches_are_listed_and_completed_skipped_or_snoozed_through_the_api(pool: PgPool) {
     let org = org::org(pool).await;
     let app = &org.app;
-    let cadence = app
-        .create_cadence(
-            org.maya,
-            "Outbound",
-            Purpose::Pursue,
-            true,
-            &[(Channel::Call, 0), (Channel::Email, 1), (Channel::Call, 1)],
-        )
+    let cadence = org
+        .outbound_cadence(&[(Channel::Call, 0), (Channel::Email, 1), (Channel::Call, 1)])
         .await;
     let prospect = app
         .create_prospect(org.rita, "Ada", "Lovelace", Some("ada@x.org"))

@@ -5,7 +5,7 @@
 use std::io::BufReader;
 
 use ical::parser::ical::component::{IcalCalendar, IcalEvent};
-use prospector::{auth::secret, cadences::Purpose, interactions::Channel};
+use prospector::{auth::secret, interactions::Channel};
 use reqwest::StatusCode;
 use serde_json::json;
 use sqlx::PgPool;
@@ -62,14 +62,8 @@ fn summaries(events: &[IcalEvent]) -> Vec<String> {
 async fn a_reps_feed_holds_their_touches_and_meetings_as_valid_icalendar(pool: PgPool) {
     let org = org::org(pool).await;
     let app = &org.app;
-    let cadence = app
-        .create_cadence(
-            org.maya,
-            "Outbound",
-            Purpose::Pursue,
-            true,
-            &[(Channel::Call, 0), (Channel::Email, 2)],
-        )
+    let cadence = org
+        .outbound_cadence(&[(Channel::Call, 0), (Channel::Email, 2)])
         .await;
     let ada = app
         .create_prospect(org.rita, "Ada", "Lovelace", Some("ada@x.org"))

@@ -692,14 +692,8 @@ async fn a_worker_killed_mid_import_leaves_whole_batches_and_the_next_one_finish
 async fn import_100k_rows_benchmark(pool: PgPool) {
     let org = org::org(pool).await;
     let app = &org.app;
-    let cadence = app
-        .create_cadence(
-            org.maya,
-            "Outbound",
-            Purpose::Pursue,
-            true,
-            &[(Channel::Call, 0), (Channel::Email, 2)],
-        )
+    let cadence = org
+        .outbound_cadence(&[(Channel::Call, 0), (Channel::Email, 2)])
         .await;
     let client = app.signed_in(RITA).await;
     let csv = hubspot(100_000).into_bytes();
@@ -728,11 +722,24 @@ async fn import_100k_rows_benchmark(pool: PgPool) {
         ),
         ("done", 100_000, 100_000)
     );
+    // Then the scheduler gives each enrollment its first touch, as it would right after.
+    let clock = Instant::now();
+    let scheduler = Scheduler::new(app.db.clone());
+    loop {
+        let report = scheduler.run_once(OffsetDateTime::now_utc()).await.unwrap();
+        if report.steps_scheduled == 0 {
+            break;
+        }
+    }
+    let touched_in = clock.elapsed();
+    assert_eq!(app.count("touches").await, 100_000);
     println!(
-        "100,000 rows ({megabytes:.1} MB): upload, checks and preview {:.1} s; import with enrollment {:.1} s ({:.0} rows/s)",
+        "100,000 rows ({megabytes:.1} MB): upload, checks and preview {:.1} s; import with \
+         enrollment {:.1} s ({:.0} rows/s); first touches scheduled {:.1} s",
         uploaded_in.as_secs_f64(),
         imported_in.as_secs_f64(),
-        100_000.0 / imported_in.as_secs_f64()
+        100_000.0 / imported_in.as_secs_f64(),
+        touched_in.as_secs_f64()
     );
 }
 
@@ -757,17 +764,34 @@ async fn a_batch_the_database_refuses_is_rolled_back_whole_retried_then_failed(p
     let cache = Cache::default();
     assert_eq!(run::batch(&app.db, &cache).await.unwrap(), Some(1000));
     for attempt in 1..=5 {
-        assert!(run::batch(&app.db, &cache).await.is_err(), "attempt {attempt}");
+        assert!(
+            run::batch(&app.db, &cache).await.is_err(),
+            "attempt {attempt}"
+        );
         let done = counts(app, id).await;
         assert_eq!(done.rows_done, 1000, "the failed batch left nothing behind");
         assert_eq!(app.count("prospects").await, 1000);
     }
     let done = counts(app, id).await;
     assert_eq!(done.status, "failed");
-    assert!(run::batch(&app.db, &cache).await.unwrap().is_none(), "a failed import is not retried forever");
+    assert!(
+        run::batch(&app.db, &cache).await.unwrap().is_none(),
+        "a failed import is not retried forever"
+    );
 
-    let page = app.signed_in(RITA).await.get(&format!("/imports/{id}")).await;
+    let page = app
+        .signed_in(RITA)
+        .await
+        .get(&format!("/imports/{id}"))
+        .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("repeated server errors"), "{}", page.body);
-    assert!(!page.body.contains("disk on fire"), "server details stay in the log");
+    assert!(
+        page.body.contains("repeated server errors"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("disk on fire"),
+        "server details stay in the log"
+    );
 }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use prospector::{cadences::Purpose, interactions::Channel};
+use prospector::interactions::Channel;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -200,14 +200,8 @@ impl Contract {
 async fn every_response_matches_the_openapi_document(pool: PgPool) {
     let org = org::org(pool).await;
     let app = &org.app;
-    let cadence = app
-        .create_cadence(
-            org.maya,
-            "Outbound",
-            Purpose::Pursue,
-            true,
-            &[(Channel::Call, 0), (Channel::Email, 2)],
-        )
+    let cadence = org
+        .outbound_cadence(&[(Channel::Call, 0), (Channel::Email, 2)])
         .await;
     let rita = app.api_as(RITA).await;
     let sam = app.api_as(SAM).await;
@@ -445,14 +439,8 @@ async fn every_response_matches_the_openapi_document(pool: PgPool) {
 async fn a_client_using_only_the_document_completes_a_due_touch(pool: PgPool) {
     let org = org::org(pool).await;
     let app = &org.app;
-    let cadence = app
-        .create_cadence(
-            org.maya,
-            "Outbound",
-            Purpose::Pursue,
-            true,
-            &[(Channel::Call, 0), (Channel::Email, 1)],
-        )
+    let cadence = org
+        .outbound_cadence(&[(Channel::Call, 0), (Channel::Email, 1)])
         .await;
     let prospect = app.create_prospect(org.rita, "Ada", "Lovelace", None).await;
     let rita_api = app.api_as(RITA).await;
