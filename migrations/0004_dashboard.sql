@@ -275,12 +275,14 @@ where status in ('completed', 'exited')
 group by 1, 2, 3, 4, 5;
 
 ------------------------------------------------------------------------------------------
--- The contributions of changed rows: each `*_apply(olds, news)` counts the old images −1
--- and the new ones +1, and writes only the keys whose net change is not zero.
+-- The contributions of changed rows: each `<table>_apply(olds, news)` counts the old images
+-- −1 and the new ones +1, and writes only the keys whose net change is not zero. (PL/pgSQL,
+-- so that their plans are cached per session.)
 ------------------------------------------------------------------------------------------
 
 create function interactions_apply(olds interactions[], news interactions[]) returns void
-language sql as $$
+language plpgsql as $$
+begin
     with changes as (
         select i.*, -1 as sign from unnest(olds) i
         union all
@@ -298,10 +300,41 @@ language sql as $$
         or sum(sign) filter (where decision = 'future') <> 0
         or sum(sign) filter (where decision = 'none') <> 0
     order by 1, 2, 3;
+
+    if cardinality(olds) = 0 then
+        -- New interactions can only move a first touch earlier or a level up.
+        update prospects p
+        set first_touched_at = case when p.first_touched_at is null or f.first_at < p.first_touched_at
+                                    then f.first_at else p.first_touched_at end,
+            first_touched_on = case when p.first_touched_at is null or f.first_at < p.first_touched_at
+                                    then f.first_on else p.first_touched_on end,
+            funnel_contact_level = greatest(p.funnel_contact_level, f.level)
+        from (select n.prospect_id,
+                     min(n.occurred_at) as first_at,
+                     (array_agg(n.occurred_on order by n.occurred_at, n.id))[1] as first_on,
+                     max(funnel_contact_level(n.outcome)) as level
+              from unnest(news) n group by 1) f
+        where p.id = f.prospect_id
+          and (p.first_touched_at is null or f.first_at < p.first_touched_at
+               or f.level > p.funnel_contact_level);
+    else
+        -- Rewritten or removed history can move a first touch later or a level down:
+        -- recompute the prospects concerned from their interactions.
+        update prospects p
+        set first_touched_at = s.first_touched_at, first_touched_on = s.first_touched_on,
+            funnel_contact_level = s.funnel_contact_level
+        from prospect_flow_scan s
+        where s.id = p.id
+          and p.id in (select prospect_id from unnest(olds) union select prospect_id from unnest(news))
+          and (p.first_touched_at, p.first_touched_on, p.funnel_contact_level)
+              is distinct from (s.first_touched_at, s.first_touched_on, s.funnel_contact_level);
+    end if;
+end
 $$;
 
 create function prospects_apply(olds prospects[], news prospects[]) returns void
-language sql as $$
+language plpgsql as $$
+begin
     with changes as (
         select p.*, prospect_is_dead_end(p) as dead_end, -1 as sign from unnest(olds) p
         union all
@@ -327,10 +360,17 @@ language sql as $$
     group by 1, 2, 3
     having sum(sign) <> 0
     order by 1, 2, 3;
+
+    -- A new owner takes the prospect's opportunities along.
+    update opportunities op set owner_id = n.owner_id
+    from unnest(news) n join unnest(olds) o on o.id = n.id
+    where op.prospect_id = n.id and o.owner_id <> n.owner_id and op.owner_id <> n.owner_id;
+end
 $$;
 
 create function opportunities_apply(olds opportunities[], news opportunities[]) returns void
-language sql as $$
+language plpgsql as $$
+begin
     with changes as (
         select o.*, -1 as sign from unnest(olds) o
         union all
@@ -351,10 +391,12 @@ language sql as $$
                   from opportunities o where o.prospect_id = c.prospect_id)::smallint as level
           from (select prospect_id from unnest(olds) union select prospect_id from unnest(news)) c) s
     where p.id = s.prospect_id and p.funnel_opportunity_level <> s.level;
+end
 $$;
 
 create function touches_apply(olds touches[], news touches[]) returns void
-language sql as $$
+language plpgsql as $$
+begin
     with changes as (
         select t.*, -1 as sign from unnest(olds) t
         union all
@@ -391,10 +433,12 @@ language sql as $$
           where status in ('pending', 'snoozed')
           group by 1 having sum(sign) <> 0) d
     where p.id = d.prospect_id;
+end
 $$;
 
 create function enrollments_apply(olds enrollments[], news enrollments[]) returns void
-language sql as $$
+language plpgsql as $$
+begin
     with changes as (
         select e.*, -1 as sign from unnest(olds) e
         union all
@@ -407,211 +451,65 @@ language sql as $$
     group by 1, 2, 3, 4, 5
     having sum(sign) <> 0
     order by 1, 2, 3, 4, 5;
+end
 $$;
 
 ------------------------------------------------------------------------------------------
--- Statement triggers. An update passes on only the rows whose contribution can have
--- changed: those whose `relevant` columns differ between the old and new image.
+-- One statement trigger for every source table: it hands the statement's old and new
+-- images to `<table>_apply`. For an update, only the rows whose contribution can have
+-- changed: those where the columns named in the trigger's argument differ (an expression
+-- over `{r}`, the row).
 ------------------------------------------------------------------------------------------
 
-create function interactions_rollups() returns trigger language plpgsql as $$
+create function rollups_on_change() returns trigger language plpgsql as $$
 declare
-    changed bigint[];
-    concerned bigint[];
+    apply text := tg_table_name || '_apply';
 begin
     if tg_op = 'INSERT' then
-        perform interactions_apply('{}', array(select n::interactions from new_rows n));
-        -- A new interaction can only move a first touch earlier or a level up.
-        update prospects p
-        set first_touched_at = case when p.first_touched_at is null or f.first_at < p.first_touched_at
-                                    then f.first_at else p.first_touched_at end,
-            first_touched_on = case when p.first_touched_at is null or f.first_at < p.first_touched_at
-                                    then f.first_on else p.first_touched_on end,
-            funnel_contact_level = greatest(p.funnel_contact_level, f.level)
-        from (select n.prospect_id,
-                     min(n.occurred_at) as first_at,
-                     (array_agg(n.occurred_on order by n.occurred_at, n.id))[1] as first_on,
-                     max(funnel_contact_level(n.outcome)) as level
-              from new_rows n group by 1) f
-        where p.id = f.prospect_id
-          and (p.first_touched_at is null or f.first_at < p.first_touched_at
-               or f.level > p.funnel_contact_level);
-        return null;
-    end if;
-    if tg_op = 'DELETE' then
-        perform interactions_apply(array(select o::interactions from old_rows o), '{}');
-        concerned := array(select o.prospect_id from old_rows o);
+        execute format('select %I(''{}'', array(select n::%I from new_rows n))',
+                       apply, tg_table_name);
+    elsif tg_op = 'DELETE' then
+        execute format('select %I(array(select o::%I from old_rows o), ''{}'')',
+                       apply, tg_table_name);
     else
-        changed := array(
-            select n.id from old_rows o join new_rows n on n.id = o.id
-            where (o.prospect_id, o.logged_by, o.occurred_at, o.occurred_on, o.channel, o.outcome, o.decision)
-                  is distinct from
-                  (n.prospect_id, n.logged_by, n.occurred_at, n.occurred_on, n.channel, n.outcome, n.decision));
-        if cardinality(changed) = 0 then
-            return null;
-        end if;
-        perform interactions_apply(
-            array(select o::interactions from old_rows o where o.id in (select unnest(changed))),
-            array(select n::interactions from new_rows n where n.id in (select unnest(changed))));
-        concerned := array(select o.prospect_id from old_rows o where o.id in (select unnest(changed))
-                           union
-                           select n.prospect_id from new_rows n where n.id in (select unnest(changed)));
+        execute format(
+            'with changed as (select o.id from old_rows o join new_rows n on n.id = o.id
+                              where (%3$s) is distinct from (%4$s))
+             select %1$I(array(select o::%2$I from old_rows o join changed using (id)),
+                         array(select n::%2$I from new_rows n join changed using (id)))
+             where exists (select 1 from changed)',
+            apply, tg_table_name,
+            replace(tg_argv[0], '{r}', 'o'), replace(tg_argv[0], '{r}', 'n'));
     end if;
-    -- Rewritten or removed history can move a first touch later or a level down:
-    -- recompute the prospects concerned from their interactions.
-    update prospects p
-    set first_touched_at = s.first_touched_at, first_touched_on = s.first_touched_on,
-        funnel_contact_level = s.funnel_contact_level
-    from prospect_flow_scan s
-    where s.id = p.id and p.id in (select unnest(concerned))
-      and (p.first_touched_at, p.first_touched_on, p.funnel_contact_level)
-          is distinct from (s.first_touched_at, s.first_touched_on, s.funnel_contact_level);
     return null;
 end
 $$;
-create trigger interactions_rollups_insert after insert on interactions
-    referencing new table as new_rows for each statement execute function interactions_rollups();
-create trigger interactions_rollups_update after update on interactions
-    referencing old table as old_rows new table as new_rows for each statement execute function interactions_rollups();
-create trigger interactions_rollups_delete after delete on interactions
-    referencing old table as old_rows for each statement execute function interactions_rollups();
 
-create function prospects_rollups() returns trigger language plpgsql as $$
+do $$
 declare
-    changed bigint[];
+    source record;
 begin
-    if tg_op = 'INSERT' then
-        perform prospects_apply('{}', array(select n::prospects from new_rows n));
-        return null;
-    end if;
-    if tg_op = 'DELETE' then
-        perform prospects_apply(array(select o::prospects from old_rows o), '{}');
-    else
-        changed := array(
-            select n.id from old_rows o join new_rows n on n.id = o.id
-            where (o.owner_id, o.interest, prospect_is_dead_end(o), o.first_touched_on, greatest(o.funnel_contact_level, o.funnel_opportunity_level))
-                  is distinct from
-                  (n.owner_id, n.interest, prospect_is_dead_end(n), n.first_touched_on, greatest(n.funnel_contact_level, n.funnel_opportunity_level)));
-        if cardinality(changed) = 0 then
-            return null;
-        end if;
-        perform prospects_apply(
-            array(select o::prospects from old_rows o where o.id in (select unnest(changed))),
-            array(select n::prospects from new_rows n where n.id in (select unnest(changed))));
-        -- A new owner takes the prospect's opportunities along.
-        update opportunities op set owner_id = n.owner_id
-        from new_rows n
-        where n.id in (select unnest(changed)) and op.prospect_id = n.id
-          and op.owner_id <> n.owner_id;
-    end if;
-    return null;
+    for source in select * from (values
+        ('interactions', '{r}.prospect_id, {r}.logged_by, {r}.occurred_at, {r}.occurred_on, {r}.channel, {r}.outcome, {r}.decision'),
+        ('prospects', '{r}.owner_id, {r}.interest, prospect_is_dead_end({r}), {r}.first_touched_on, greatest({r}.funnel_contact_level, {r}.funnel_opportunity_level)'),
+        ('opportunities', '{r}.prospect_id, {r}.owner_id, {r}.stage, {r}.value_cents, {r}.probability'),
+        ('touches', '{r}.prospect_id, {r}.owner_id, {r}.status, {r}.completed_on, {r}.interaction_id, {r}.enrollment_id, {r}.step_id'),
+        ('enrollments', '{r}.status, {r}.ended_owner_id, {r}.ended_on, {r}.cadence_id, {r}.exit_reason')
+    ) as v (name, relevant)
+    loop
+        execute format('create trigger %I after insert on %I referencing new table as new_rows
+                        for each statement execute function rollups_on_change()',
+                       source.name || '_rollups_insert', source.name);
+        execute format('create trigger %I after update on %I
+                        referencing old table as old_rows new table as new_rows
+                        for each statement execute function rollups_on_change(%L)',
+                       source.name || '_rollups_update', source.name, source.relevant);
+        execute format('create trigger %I after delete on %I referencing old table as old_rows
+                        for each statement execute function rollups_on_change()',
+                       source.name || '_rollups_delete', source.name);
+    end loop;
 end
 $$;
-create trigger prospects_rollups_insert after insert on prospects
-    referencing new table as new_rows for each statement execute function prospects_rollups();
-create trigger prospects_rollups_update after update on prospects
-    referencing old table as old_rows new table as new_rows for each statement execute function prospects_rollups();
-create trigger prospects_rollups_delete after delete on prospects
-    referencing old table as old_rows for each statement execute function prospects_rollups();
-
-create function opportunities_rollups() returns trigger language plpgsql as $$
-declare
-    changed bigint[];
-begin
-    if tg_op = 'INSERT' then
-        perform opportunities_apply('{}', array(select n::opportunities from new_rows n));
-        return null;
-    end if;
-    if tg_op = 'DELETE' then
-        perform opportunities_apply(array(select o::opportunities from old_rows o), '{}');
-    else
-        changed := array(
-            select n.id from old_rows o join new_rows n on n.id = o.id
-            where (o.prospect_id, o.owner_id, o.stage, o.value_cents, o.probability)
-                  is distinct from
-                  (n.prospect_id, n.owner_id, n.stage, n.value_cents, n.probability));
-        if cardinality(changed) = 0 then
-            return null;
-        end if;
-        perform opportunities_apply(
-            array(select o::opportunities from old_rows o where o.id in (select unnest(changed))),
-            array(select n::opportunities from new_rows n where n.id in (select unnest(changed))));
-    end if;
-    return null;
-end
-$$;
-create trigger opportunities_rollups_insert after insert on opportunities
-    referencing new table as new_rows for each statement execute function opportunities_rollups();
-create trigger opportunities_rollups_update after update on opportunities
-    referencing old table as old_rows new table as new_rows for each statement execute function opportunities_rollups();
-create trigger opportunities_rollups_delete after delete on opportunities
-    referencing old table as old_rows for each statement execute function opportunities_rollups();
-
-create function touches_rollups() returns trigger language plpgsql as $$
-declare
-    changed bigint[];
-begin
-    if tg_op = 'INSERT' then
-        perform touches_apply('{}', array(select n::touches from new_rows n));
-        return null;
-    end if;
-    if tg_op = 'DELETE' then
-        perform touches_apply(array(select o::touches from old_rows o), '{}');
-    else
-        changed := array(
-            select n.id from old_rows o join new_rows n on n.id = o.id
-            where (o.prospect_id, o.owner_id, o.status, o.completed_on, o.interaction_id, o.enrollment_id, o.step_id)
-                  is distinct from
-                  (n.prospect_id, n.owner_id, n.status, n.completed_on, n.interaction_id, n.enrollment_id, n.step_id));
-        if cardinality(changed) = 0 then
-            return null;
-        end if;
-        perform touches_apply(
-            array(select o::touches from old_rows o where o.id in (select unnest(changed))),
-            array(select n::touches from new_rows n where n.id in (select unnest(changed))));
-    end if;
-    return null;
-end
-$$;
-create trigger touches_rollups_insert after insert on touches
-    referencing new table as new_rows for each statement execute function touches_rollups();
-create trigger touches_rollups_update after update on touches
-    referencing old table as old_rows new table as new_rows for each statement execute function touches_rollups();
-create trigger touches_rollups_delete after delete on touches
-    referencing old table as old_rows for each statement execute function touches_rollups();
-
-create function enrollments_rollups() returns trigger language plpgsql as $$
-declare
-    changed bigint[];
-begin
-    if tg_op = 'INSERT' then
-        perform enrollments_apply('{}', array(select n::enrollments from new_rows n));
-        return null;
-    end if;
-    if tg_op = 'DELETE' then
-        perform enrollments_apply(array(select o::enrollments from old_rows o), '{}');
-    else
-        changed := array(
-            select n.id from old_rows o join new_rows n on n.id = o.id
-            where (o.status, o.ended_owner_id, o.ended_on, o.cadence_id, o.exit_reason)
-                  is distinct from
-                  (n.status, n.ended_owner_id, n.ended_on, n.cadence_id, n.exit_reason));
-        if cardinality(changed) = 0 then
-            return null;
-        end if;
-        perform enrollments_apply(
-            array(select o::enrollments from old_rows o where o.id in (select unnest(changed))),
-            array(select n::enrollments from new_rows n where n.id in (select unnest(changed))));
-    end if;
-    return null;
-end
-$$;
-create trigger enrollments_rollups_insert after insert on enrollments
-    referencing new table as new_rows for each statement execute function enrollments_rollups();
-create trigger enrollments_rollups_update after update on enrollments
-    referencing old table as old_rows new table as new_rows for each statement execute function enrollments_rollups();
-create trigger enrollments_rollups_delete after delete on enrollments
-    referencing old table as old_rows for each statement execute function enrollments_rollups();
 
 ------------------------------------------------------------------------------------------
 -- Compaction and refills

@@ -141,6 +141,14 @@ pub fn groups(f: &Filters) -> Vec<Group> {
     }
 }
 
+/// A person's name and team, for CSV rows (their id, if they are not among the people).
+fn person_columns(f: &Filters, user_id: i64) -> [String; 2] {
+    match f.people.iter().find(|p| p.id == user_id) {
+        Some(p) => [p.name.clone(), p.team_name.clone().unwrap_or_default()],
+        None => [user_id.to_string(), String::new()],
+    }
+}
+
 fn money(v: f64) -> String {
     format::money(v.round() as i64)
 }
@@ -529,10 +537,10 @@ pub fn activity_csv(f: &Filters, cells: &[ActivityCell]) -> Vec<Vec<String>> {
         "decided_none".into(),
     ]];
     for c in cells {
-        let person = f.people.iter().find(|p| p.id == c.user_id);
+        let [rep, team] = person_columns(f, c.user_id);
         rows.push(vec![
-            person.map_or_else(|| c.user_id.to_string(), |p| p.name.clone()),
-            person.and_then(|p| p.team_name.clone()).unwrap_or_default(),
+            rep,
+            team,
             c.week.to_string(),
             c.channel.as_str().into(),
             c.interactions.to_string(),
@@ -951,10 +959,10 @@ pub fn follow_through_csv(f: &Filters, rows: &[FollowThrough]) -> Vec<Vec<String
         "re_engage_on_time".into(),
     ]];
     for r in rows {
-        let person = f.people.iter().find(|p| p.id == r.user_id);
+        let [rep, team] = person_columns(f, r.user_id);
         out.push(vec![
-            person.map_or_else(|| r.user_id.to_string(), |p| p.name.clone()),
-            person.and_then(|p| p.team_name.clone()).unwrap_or_default(),
+            rep,
+            team,
             r.overdue.to_string(),
             r.dead_ends.to_string(),
             r.re_engage_due.to_string(),

@@ -8,12 +8,10 @@
 use sqlx::PgConnection;
 use time::{Date, OffsetDateTime};
 
-use super::{TouchKind, db as touches_db};
+use super::db as touches_db;
 use crate::{
     auth::Scope,
-    enrollments::db::{self as enrollments_db, Actor},
     interactions::{self, handlers::ValidLog},
-    prospects::db::{self as prospects_db, NewEvent},
     schedule,
     web::format,
 };
@@ -67,7 +65,7 @@ pub async fn complete(
 }
 
 /// Skips the touch with a reason (already checked by [`parse_skip_reason`]); a cadence
-/// step moves the cadence on.
+/// step moves the cadence on (`touches::db::skip`).
 pub async fn skip(
     conn: &mut PgConnection,
     scope: &Scope,
@@ -81,30 +79,12 @@ pub async fn skip(
     if !touch.is_open() {
         return Ok(Some(false));
     }
-    let actor = Actor {
-        user_id: actor_id,
-        prospect_id: touch.prospect_id,
-        owner_id: touch.owner_id,
-        at: OffsetDateTime::now_utc(),
-    };
-    touches_db::mark_skipped(conn, touch.id, reason, actor.at).await?;
-    prospects_db::insert_event(
-        &mut *conn,
-        NewEvent {
-            note: Some(reason),
-            touch_id: Some(touch.id),
-            ..NewEvent::new(touch.prospect_id, actor_id, "touch_skipped")
-        },
-    )
-    .await?;
-    if let (TouchKind::Step, Some(enrollment_id)) = (touch.kind, touch.enrollment_id) {
-        enrollments_db::advance(conn, &actor, enrollment_id).await?;
-    }
+    touches_db::skip(conn, actor_id, &touch, reason, OffsetDateTime::now_utc()).await?;
     Ok(Some(true))
 }
 
 /// Snoozes the touch until the start of the owner's working day on `until` (already
-/// checked by [`check_snooze_until`]).
+/// checked by [`check_snooze_until`]), through `touches::db::snooze`.
 pub async fn snooze(
     conn: &mut PgConnection,
     scope: &Scope,
@@ -121,18 +101,7 @@ pub async fn snooze(
     let hours = touches_db::working_hours(&mut *conn, touch.owner_id).await?;
     let at = schedule::local_instant(until, hours.start, &hours.time_zone)
         .unwrap_or_else(|| until.midnight().assume_utc());
-    touches_db::mark_snoozed(conn, touch.id, at).await?;
-    // A sleeping scheduler learns of the new wake-up time at commit.
-    crate::scheduler::notify(&mut *conn).await?;
     let note = format!("Until {}", format::date(until));
-    prospects_db::insert_event(
-        &mut *conn,
-        NewEvent {
-            note: Some(&note),
-            touch_id: Some(touch.id),
-            ..NewEvent::new(touch.prospect_id, actor_id, "touch_snoozed")
-        },
-    )
-    .await?;
+    touches_db::snooze(conn, actor_id, &touch, at, &note).await?;
     Ok(Some(true))
 }

@@ -8,7 +8,9 @@ use super::{TouchKind, TouchStatus};
 use crate::{
     auth::Scope,
     cadences::db::Step,
+    enrollments::db::{self as enrollments_db, Actor},
     interactions::Channel,
+    prospects::db::{NewEvent, insert_event},
     schedule::{self, Window, WorkingHours},
 };
 
@@ -226,4 +228,64 @@ pub async fn mark_snoozed(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Skips an open touch for `reason`, on the prospect's timeline; a cadence step's plan moves
+/// on to its next step, counted from `at`.
+pub async fn skip(
+    conn: &mut PgConnection,
+    actor_id: i64,
+    touch: &LockedTouch,
+    reason: &str,
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    if !touch.is_open() {
+        return Ok(());
+    }
+    mark_skipped(conn, touch.id, reason, at).await?;
+    insert_event(
+        &mut *conn,
+        NewEvent {
+            note: Some(reason),
+            touch_id: Some(touch.id),
+            occurred_at: Some(at),
+            ..NewEvent::new(touch.prospect_id, actor_id, "touch_skipped")
+        },
+    )
+    .await?;
+    if let (TouchKind::Step, Some(enrollment_id)) = (touch.kind, touch.enrollment_id) {
+        let actor = Actor {
+            user_id: actor_id,
+            prospect_id: touch.prospect_id,
+            owner_id: touch.owner_id,
+            at,
+        };
+        enrollments_db::advance(conn, &actor, enrollment_id).await?;
+    }
+    Ok(())
+}
+
+/// Snoozes an open touch until `until`, on the prospect's timeline with `note`, and wakes
+/// a sleeping scheduler (at commit) to the new wake-up time.
+pub async fn snooze(
+    conn: &mut PgConnection,
+    actor_id: i64,
+    touch: &LockedTouch,
+    until: OffsetDateTime,
+    note: &str,
+) -> sqlx::Result<()> {
+    if !touch.is_open() {
+        return Ok(());
+    }
+    mark_snoozed(conn, touch.id, until).await?;
+    crate::scheduler::notify(&mut *conn).await?;
+    insert_event(
+        &mut *conn,
+        NewEvent {
+            note: Some(note),
+            touch_id: Some(touch.id),
+            ..NewEvent::new(touch.prospect_id, actor_id, "touch_snoozed")
+        },
+    )
+    .await
 }

@@ -103,106 +103,63 @@ async fn fixture(pool: PgPool) -> Fixture {
 
     use Channel::*;
     use Outcome::*;
+    let h = History { db: &db, w };
     // Rita.
-    log(
-        &db,
-        rita,
-        p["p1"],
-        at(w, 0, 10),
-        Call,
-        NoAnswer,
-        unassessed(),
-        None,
-    )
-    .await;
-    log(
-        &db,
-        rita,
-        p["p1"],
-        at(w, 1, 10),
-        Call,
-        Connected,
-        current(Stage::Qualifying, 10_000),
-        None,
-    )
-    .await;
-    log(
-        &db,
+    h.log(rita, p["p1"], (0, 10), Call, NoAnswer, unassessed(), None)
+        .await;
+    let qualifying = current(Stage::Qualifying, 10_000);
+    h.log(rita, p["p1"], (1, 10), Call, Connected, qualifying, None)
+        .await;
+    let re_engage_on = w + Duration::days(11);
+    h.log(
         rita,
         p["p2"],
-        at(w, 7, 10),
+        (7, 10),
         Email,
         Replied,
-        future(w + Duration::days(11)),
+        future(re_engage_on),
         None,
     )
     .await;
-    let re_engage = work::open_touch(&db, p["p2"], "re_engage")
-        .await
-        .expect("a re-engage touch");
-    log(
-        &db,
-        rita,
-        p["p2"],
-        at(w, 11, 11),
-        Call,
-        Connected,
-        current(Stage::Meeting, 5_000),
-        Some(re_engage),
-    )
-    .await;
-    let (_, won) = log(
-        &db,
-        rita,
-        p["p3"],
-        at(w, 8, 10),
-        Meeting,
-        MeetingHeld,
-        current(Stage::Proposal, 20_000),
-        None,
-    )
-    .await;
+    let re_engage = work::open_touch(&db, p["p2"], "re_engage").await;
+    let meeting = current(Stage::Meeting, 5_000);
+    h.log(rita, p["p2"], (11, 11), Call, Connected, meeting, re_engage)
+        .await;
+    let proposal = current(Stage::Proposal, 20_000);
+    let won = h
+        .log(rita, p["p3"], (8, 10), Meeting, MeetingHeld, proposal, None)
+        .await;
     move_stage(&db, rita, won.unwrap(), Stage::Won, at(w, 9, 10)).await;
-    log(
-        &db,
+    let re_engage_on = w + Duration::days(4);
+    h.log(
         rita,
         p["p7"],
-        at(w, 2, 10),
+        (2, 10),
         Call,
         Connected,
-        future(w + Duration::days(4)),
+        future(re_engage_on),
         None,
     )
     .await;
-    no_next_step(&db, p["p8"], "Only at trade shows").await;
+    no_next_step(&db, p["p8"], Some("Only at trade shows")).await;
     // Ravi.
-    log(
-        &db,
+    h.log(
         ravi,
         p["p4"],
-        at(w, 3, 10),
+        (3, 10),
         Linkedin,
         NoAnswer,
         unassessed(),
         None,
     )
     .await;
-    log(
-        &db,
-        ravi,
-        p["p4"],
-        at(w, 4, 10),
-        Linkedin,
-        NotInterested,
-        no_interest("No budget"),
-        None,
-    )
-    .await;
-    log(
-        &db,
+    let none = no_interest("No budget");
+    h.log(ravi, p["p4"], (4, 10), Linkedin, NotInterested, none, None)
+        .await;
+    h.log(
         ravi,
         p["p5"],
-        at(w, -20, 10),
+        (-20, 10),
         Call,
         Connected,
         unassessed(),
@@ -211,50 +168,49 @@ async fn fixture(pool: PgPool) -> Fixture {
     .await;
     enroll(&db, ravi, p["p5"], cadence, at(w, 3, 10)).await;
     exit(&db, ravi, p["p5"], "Wrong person", at(w, 4, 11)).await;
-    log(
-        &db,
-        ravi,
-        p["p5"],
-        at(w, 5, 10),
-        Call,
-        NoAnswer,
-        unassessed(),
-        None,
-    )
-    .await;
+    h.log(ravi, p["p5"], (5, 10), Call, NoAnswer, unassessed(), None)
+        .await;
     enroll(&db, ravi, p["p6"], cadence, at(w, 1, 9)).await;
-    let step1 = work::open_touch(&db, p["p6"], "step")
-        .await
-        .expect("step 1");
-    log(
-        &db,
-        ravi,
-        p["p6"],
-        at(w, 1, 14),
-        Email,
-        Replied,
-        unassessed(),
-        Some(step1),
-    )
-    .await;
+    let step1 = work::open_touch(&db, p["p6"], "step").await;
+    h.log(ravi, p["p6"], (1, 14), Email, Replied, unassessed(), step1)
+        .await;
     let step2 = work::open_touch(&db, p["p6"], "step")
         .await
         .expect("step 2");
     skip(&db, ravi, step2, at(w, 2, 12)).await;
     // Sam, in the other team.
-    log(
-        &db,
-        sam,
-        p["p9"],
-        at(w, 1, 10),
-        Call,
-        Connected,
-        current(Stage::Qualifying, 7_000),
-        None,
-    )
-    .await;
+    let qualifying = current(Stage::Qualifying, 7_000);
+    h.log(sam, p["p9"], (1, 10), Call, Connected, qualifying, None)
+        .await;
 
     Fixture { org, w, cadence, p }
+}
+
+/// Logs at a day and hour of the fixture's range.
+struct History<'a> {
+    db: &'a PgPool,
+    w: Date,
+}
+
+impl History<'_> {
+    #[allow(clippy::too_many_arguments)]
+    async fn log(
+        &self,
+        actor: i64,
+        prospect: i64,
+        (day, hour): (i64, u8),
+        channel: Channel,
+        outcome: Outcome,
+        decision: prospector::interactions::handlers::DecisionInput,
+        from_touch: Option<i64>,
+    ) -> Option<i64> {
+        let at = at(self.w, day, hour);
+        log(
+            self.db, actor, prospect, at, channel, outcome, decision, from_touch,
+        )
+        .await
+        .1
+    }
 }
 
 impl Fixture {

@@ -193,20 +193,23 @@ impl Drop for Browser {
     }
 }
 
-/// The walkthrough of the README: a rep finds a prospect, logs a call whose decision is
-/// "future interest, re-engage on a date", and sees it on the timeline and in the
-/// prospect's state; the manager then sees the team's opportunities by stage with totals.
-#[sqlx::test]
-async fn demo_walkthrough_rep_logs_future_interest_and_manager_sees_the_board(pool: PgPool) {
+/// The demo workspace served, and a browser signed in to it as `email`.
+async fn signed_in_on_the_demo(pool: PgPool, email: &str) -> (TestApp, Browser) {
     let app = TestApp::spawn(pool).await;
     seed::demo::seed(&app.state)
         .await
         .expect("the demo workspace");
     let browser = Browser::launch().await;
+    browser.sign_in(&app, email, seed::demo::PASSWORD).await;
+    (app, browser)
+}
 
-    browser
-        .sign_in(&app, "rep1@demo.test", seed::demo::PASSWORD)
-        .await;
+/// The walkthrough of the README: a rep finds a prospect, logs a call whose decision is
+/// "future interest, re-engage on a date", and sees it on the timeline and in the
+/// prospect's state; the manager then sees the team's opportunities by stage with totals.
+#[sqlx::test]
+async fn demo_walkthrough_rep_logs_future_interest_and_manager_sees_the_board(pool: PgPool) {
+    let (app, browser) = signed_in_on_the_demo(pool, "rep1@demo.test").await;
     assert_eq!(browser.path().await, "/today", "a rep's home is Today");
     browser.visit(&app, "/prospects").await;
     browser.screenshot("prospects").await;
@@ -409,14 +412,7 @@ async fn a_future_interest_without_a_date_is_refused_and_keeps_the_notes(pool: P
 async fn work_mode_by_keyboard_alone(pool: PgPool) {
     use fantoccini::key::Key;
 
-    let app = TestApp::spawn(pool).await;
-    seed::demo::seed(&app.state)
-        .await
-        .expect("the demo workspace");
-    let browser = Browser::launch().await;
-    browser
-        .sign_in(&app, "rep1@demo.test", seed::demo::PASSWORD)
-        .await;
+    let (app, browser) = signed_in_on_the_demo(pool, "rep1@demo.test").await;
     assert_eq!(browser.path().await, "/today");
     browser.screenshot("today").await;
 
@@ -664,14 +660,7 @@ async fn a_rep_imports_a_csv_and_sets_up_the_api_and_the_calendar(pool: PgPool) 
 /// prospects behind it.
 #[sqlx::test]
 async fn the_manager_dashboard_draws_its_charts_and_leads_to_the_lists_behind_them(pool: PgPool) {
-    let app = TestApp::spawn(pool).await;
-    seed::demo::seed(&app.state)
-        .await
-        .expect("the demo workspace");
-    let browser = Browser::launch().await;
-    browser
-        .sign_in(&app, "manager@demo.test", seed::demo::PASSWORD)
-        .await;
+    let (_app, browser) = signed_in_on_the_demo(pool, "manager@demo.test").await;
     browser.click("nav.mainnav a[href='/dashboard']").await;
     assert_eq!(browser.path().await, "/dashboard");
     assert_eq!(browser.text("h1").await, "Dashboard · Your team");

@@ -16,7 +16,7 @@ use prospector::{
         db::{self as opportunities_db, StageChange},
     },
     prospects::{QualifyingInput, db as prospects_db},
-    touches::{TouchKind, db as touches_db},
+    touches::db as touches_db,
 };
 use sqlx::PgPool;
 use time::{Date, OffsetDateTime};
@@ -165,33 +165,9 @@ pub async fn skip(db: &PgPool, actor: i64, touch: i64, at: OffsetDateTime) {
         .await
         .unwrap()
         .expect("the touch exists");
-    if locked.is_open() {
-        touches_db::mark_skipped(&mut tx, touch, "Not this one", at)
-            .await
-            .unwrap();
-        prospects_db::insert_event(
-            &mut *tx,
-            prospects_db::NewEvent {
-                note: Some("Not this one"),
-                touch_id: Some(touch),
-                occurred_at: Some(at),
-                ..prospects_db::NewEvent::new(locked.prospect_id, actor, "touch_skipped")
-            },
-        )
+    touches_db::skip(&mut tx, actor, &locked, "Not this one", at)
         .await
         .unwrap();
-        if let (TouchKind::Step, Some(enrollment)) = (locked.kind, locked.enrollment_id) {
-            let actor = Actor {
-                user_id: actor,
-                prospect_id: locked.prospect_id,
-                owner_id: locked.owner_id,
-                at,
-            };
-            enrollments_db::advance(&mut tx, &actor, enrollment)
-                .await
-                .unwrap();
-        }
-    }
     tx.commit().await.unwrap();
 }
 
@@ -202,20 +178,9 @@ pub async fn snooze(db: &PgPool, actor: i64, touch: i64, until: OffsetDateTime) 
         .await
         .unwrap()
         .expect("the touch exists");
-    if locked.is_open() {
-        touches_db::mark_snoozed(&mut tx, touch, until)
-            .await
-            .unwrap();
-        prospects_db::insert_event(
-            &mut *tx,
-            prospects_db::NewEvent {
-                touch_id: Some(touch),
-                ..prospects_db::NewEvent::new(locked.prospect_id, actor, "touch_snoozed")
-            },
-        )
+    touches_db::snooze(&mut tx, actor, &locked, until, "Later")
         .await
         .unwrap();
-    }
     tx.commit().await.unwrap();
 }
 
@@ -244,8 +209,8 @@ pub async fn open_touch(db: &PgPool, prospect: i64, kind: &str) -> Option<i64> {
     .unwrap()
 }
 
-/// Records that the prospect has no next step, and why (not a dead end then).
-pub async fn no_next_step(db: &PgPool, prospect: i64, reason: &str) {
+/// Records that the prospect has no next step, and why (not a dead end then), or clears it.
+pub async fn no_next_step(db: &PgPool, prospect: i64, reason: Option<&str>) {
     sqlx::query("update prospects set no_next_step_reason = $2 where id = $1")
         .bind(prospect)
         .bind(reason)
