@@ -74,9 +74,7 @@ pub async fn prospects(
             let (db, scope, filter) = (db.clone(), scope.clone(), filter.clone());
             async move {
                 let rows = db::prospects(&db, &scope, &filter, after, PAGE_ROWS).await?;
-                let next = (rows.len() as i64 == PAGE_ROWS)
-                    .then(|| rows.last().map(|r| r.id))
-                    .flatten();
+                let next = stream::next_after(&rows, |r| r.id);
                 Ok(Page {
                     rows: rows
                         .into_iter()
@@ -185,9 +183,7 @@ pub async fn interactions(
             async move {
                 let rows =
                     db::interactions(&db, &scope, owner_id, from, to, after, PAGE_ROWS).await?;
-                let next = (rows.len() as i64 == PAGE_ROWS)
-                    .then(|| rows.last().map(|r| r.id))
-                    .flatten();
+                let next = stream::next_after(&rows, |r| r.id);
                 Ok(Page {
                     rows: rows
                         .into_iter()
@@ -264,9 +260,7 @@ pub async fn opportunities(
                 let rows =
                     opportunities::db::list_page(&db, &scope, owner_id, stage, before, PAGE_ROWS)
                         .await?;
-                let next = (rows.len() as i64 == PAGE_ROWS)
-                    .then(|| rows.last().map(|o| Some(o.id)))
-                    .flatten();
+                let next = stream::next_after(&rows, |o| Some(o.id));
                 Ok(Page {
                     rows: rows
                         .into_iter()

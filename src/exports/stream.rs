@@ -19,6 +19,15 @@ pub struct Page<C> {
 /// How many rows a page of an export reads.
 pub const PAGE_ROWS: i64 = 1000;
 
+/// Where the page after `rows` starts: the last row's key, when the page was full.
+pub fn next_after<T, C>(rows: &[T], key: impl Fn(&T) -> C) -> Option<C> {
+    if rows.len() as i64 == PAGE_ROWS {
+        rows.last().map(key)
+    } else {
+        None
+    }
+}
+
 /// A cell as spreadsheet programs should see it: a value that would start a formula
 /// (`=`, `+`, `-`, `@`) gets a leading `'`, so that opening an export cannot run one
 /// (CSV injection). Phone numbers and negative numbers are left alone. The import removes

@@ -290,44 +290,34 @@ fn preview_row(line: u64, verdict: Verdict) -> PreviewRow {
             row.prospect.account_name.clone().unwrap_or_default(),
         )
     };
-    match verdict {
-        Verdict::Create(row) => {
-            let (name, email, account) = describe(&row);
-            PreviewRow {
+    let (row, outcome) = match verdict {
+        Verdict::Create(row) => (row, "New prospect"),
+        Verdict::Update { row, .. } => (row, "Updates a prospect"),
+        Verdict::Problem { kind, message } => {
+            return PreviewRow {
                 line,
-                name,
-                email,
-                account,
-                outcome: "New prospect",
-                css: "ok",
-                message: String::new(),
-            }
+                name: String::new(),
+                email: String::new(),
+                account: String::new(),
+                outcome: ProblemKind::label(kind.as_str()),
+                css: if kind == ProblemKind::Invalid {
+                    "error"
+                } else {
+                    "warning"
+                },
+                message,
+            };
         }
-        Verdict::Update { row, .. } => {
-            let (name, email, account) = describe(&row);
-            PreviewRow {
-                line,
-                name,
-                email,
-                account,
-                outcome: "Updates a prospect",
-                css: "ok",
-                message: String::new(),
-            }
-        }
-        Verdict::Problem { kind, message } => PreviewRow {
-            line,
-            name: String::new(),
-            email: String::new(),
-            account: String::new(),
-            outcome: ProblemKind::label(kind.as_str()),
-            css: if kind == ProblemKind::Invalid {
-                "error"
-            } else {
-                "warning"
-            },
-            message,
-        },
+    };
+    let (name, email, account) = describe(&row);
+    PreviewRow {
+        line,
+        name,
+        email,
+        account,
+        outcome,
+        css: "ok",
+        message: String::new(),
     }
 }
 
@@ -513,9 +503,7 @@ pub async fn problems_csv(
             let db = db.clone();
             async move {
                 let rows = db::problems(&db, id, after_line, PAGE_ROWS).await?;
-                let next = (rows.len() as i64 == PAGE_ROWS)
-                    .then(|| rows.last().map(|p| p.line))
-                    .flatten();
+                let next = stream::next_after(&rows, |p| p.line);
                 Ok(Page {
                     rows: rows
                         .into_iter()
