@@ -5,17 +5,22 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod api;
 pub mod auth;
 pub mod cadences;
+pub mod calendar;
 pub mod charts;
 pub mod config;
 pub mod dashboard;
 pub mod enrollments;
 pub mod error;
+pub mod exports;
 pub mod home;
+pub mod imports;
 pub mod interactions;
 pub mod mail;
 pub mod opportunities;
+pub mod profile;
 pub mod prospects;
 pub mod reminders;
 pub mod schedule;
@@ -23,6 +28,7 @@ pub mod scheduler;
 pub mod seed;
 pub mod startup;
 pub mod state;
+pub mod tokens;
 pub mod touches;
 pub mod users;
 pub mod web;
@@ -31,7 +37,8 @@ use axum::Router;
 
 use state::AppState;
 
-/// Every page and endpoint, without middleware.
+/// Every page, without middleware. The JSON API (`api::router`) is apart: it has no
+/// session and no CSRF token, and `startup::app` gives it its own middleware.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(home::router())
@@ -46,4 +53,8 @@ pub fn routes() -> Router<AppState> {
         .merge(enrollments::router())
         .merge(admin::router())
         .merge(reminders::router())
+        .merge(profile::router())
+        .merge(imports::router())
+        .merge(exports::router())
+        .merge(calendar::router())
 }

@@ -1,5 +1,5 @@
 //! The `prospector` command: serve the app, run the scheduler, migrate, seed demo data,
-//! manage users.
+//! manage users and API tokens.
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -67,6 +67,24 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Manage personal API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user and print it (it is shown only this once).
+    Create {
+        /// The email of the (active) user the token acts as.
+        #[arg(long)]
+        user: String,
+        /// What the token is for, as the user's profile page lists it.
+        #[arg(long, default_value = "Created on the command line")]
+        name: String,
     },
 }
 
@@ -199,6 +217,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Rebuilt the rollups and derived columns from the source rows.");
             Ok(())
         }
+        Command::Token {
+            command: TokenCommand::Create { user, name },
+        } => create_token(&db, &user, &name).await,
         Command::User {
             command:
                 UserCommand::Create {
@@ -246,6 +267,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+async fn create_token(db: &sqlx::PgPool, email: &str, name: &str) -> anyhow::Result<()> {
+    let name =
+        prospector::tokens::db::parse_name(name).map_err(|why| anyhow::anyhow!("--name: {why}"))?;
+    let user_id = sqlx::query_scalar!(
+        "select id from users where email = $1 and active",
+        email.trim()
+    )
+    .fetch_optional(db)
+    .await?
+    .with_context(|| format!("there is no active user with the email {}", email.trim()))?;
+    let mut conn = db.acquire().await?;
+    let issued = prospector::tokens::db::issue(&mut conn, user_id, &name).await?;
+    eprintln!(
+        "Created API token {:?} for {}. It is shown only this once:",
+        name,
+        email.trim()
+    );
+    println!("{}", issued.token);
+    Ok(())
 }
 
 fn parse_rfc3339(raw: &str) -> Result<OffsetDateTime, String> {

@@ -108,20 +108,27 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("public, max-age=3600"),
         ));
 
-    let router = crate::routes()
-        .nest("/static", static_files)
-        .fallback(|| async { AppError::NotFound })
-        .layer(middleware::from_fn(auth::csrf::require_token))
-        .layer(sessions)
-        .layer(cross_site)
-        .with_state(state.clone());
-
-    with_security_headers(router, config.secure_cookies())
+    // Pages: sessions, both CSRF layers, small bodies, 30 s.
+    let pages = crate::routes()
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
+        .merge(crate::imports::upload_router())
+        .nest("/static", static_files)
+        .fallback(|| async { AppError::NotFound })
+        .layer(middleware::from_fn(auth::csrf::require_token))
+        .layer(sessions)
+        .layer(cross_site);
+
+    // The API sets its own body limit and timeout, and answers problem documents.
+    let router = Router::new()
+        .nest("/api", crate::api::router())
+        .merge(pages)
+        .with_state(state.clone());
+
+    with_security_headers(router, config.secure_cookies())
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(|_| panic_response()))
         .layer(TraceLayer::new_for_http())

@@ -17,25 +17,81 @@ pub async fn find_or_create_by_name(
     owner_id: i64,
     name: &str,
 ) -> sqlx::Result<i64> {
-    let existing = sqlx::query_scalar!(
-        r#"select id from accounts
-           where lower(name) = lower($1) and ($2::bigint[] is null or owner_id = any($2))
-           order by id limit 1"#,
-        name,
+    let new = AccountFields {
+        name: name.to_string(),
+        domain: None,
+        industry: String::new(),
+        employee_count: None,
+        territory: String::new(),
+    };
+    let ids = find_or_create_many(conn, scope, owner_id, std::slice::from_ref(&new)).await?;
+    Ok(ids.get(name).copied().unwrap_or_default())
+}
+
+/// For each account, the visible account with its name (ignoring case), or a new one
+/// owned by `owner_id` with these details. Two queries however many accounts: an import
+/// names thousands. The answer is keyed by the name as given.
+pub async fn find_or_create_many(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    owner_id: i64,
+    accounts: &[AccountFields],
+) -> sqlx::Result<HashMap<String, i64>> {
+    let mut names: Vec<String> = accounts.iter().map(|a| a.name.clone()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let existing = sqlx::query!(
+        r#"select n.name as "name!", a.id as "id!"
+           from unnest($1::text[]) as n (name)
+           join lateral (select id from accounts
+                         where lower(name) = lower(n.name)
+                           and ($2::bigint[] is null or owner_id = any($2))
+                         order by id limit 1) a on true"#,
+        &names,
         scope.owner_ids() as Option<&[i64]>
     )
-    .fetch_optional(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    if let Some(id) = existing {
-        return Ok(id);
+    let mut ids: HashMap<String, i64> = existing.into_iter().map(|r| (r.name, r.id)).collect();
+    // One new account per name, whatever its case ("Acme" and "ACME" are one company).
+    let mut seen: HashMap<String, &AccountFields> = HashMap::new();
+    for account in accounts.iter().filter(|a| !ids.contains_key(&a.name)) {
+        seen.entry(account.name.to_lowercase()).or_insert(account);
     }
-    sqlx::query_scalar!(
-        "insert into accounts (owner_id, name) values ($1, $2) returning id",
-        owner_id,
-        name
-    )
-    .fetch_one(conn)
-    .await
+    let missing: Vec<&AccountFields> = seen.into_values().collect();
+    if !missing.is_empty() {
+        let created = sqlx::query!(
+            r#"insert into accounts (owner_id, name, domain, industry, employee_count, territory)
+               select $1, n.name, n.domain, n.industry, n.employee_count, n.territory
+               from unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::text[])
+                    as n (name, domain, industry, employee_count, territory)
+               returning id, name"#,
+            owner_id,
+            &missing.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
+            &missing.iter().map(|a| a.domain.clone()).collect::<Vec<_>>() as &[Option<String>],
+            &missing
+                .iter()
+                .map(|a| a.industry.clone())
+                .collect::<Vec<_>>(),
+            &missing.iter().map(|a| a.employee_count).collect::<Vec<_>>() as &[Option<i32>],
+            &missing
+                .iter()
+                .map(|a| a.territory.clone())
+                .collect::<Vec<_>>(),
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let by_lower: HashMap<String, i64> = created
+            .into_iter()
+            .map(|r| (r.name.to_lowercase(), r.id))
+            .collect();
+        for account in accounts {
+            if let Some(id) = by_lower.get(&account.name.to_lowercase()) {
+                ids.entry(account.name.clone()).or_insert(*id);
+            }
+        }
+    }
+    Ok(ids)
 }
 
 /// Recently created account names within the scope, for the prospect form's suggestions.
@@ -155,15 +211,20 @@ impl Cursor {
     }
 }
 
-#[derive(Debug)]
+/// A row of the account list; the API lists accounts as this too.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = AccountSummary)]
 pub struct ListRow {
     pub id: i64,
     pub name: String,
+    /// The company's web domain, such as `acme.com`.
     pub domain: Option<String>,
     pub industry: String,
     pub employee_count: Option<i32>,
     pub territory: String,
     pub owner_name: String,
+    /// The keyset position, not part of the API.
+    #[serde(skip)]
     pub sort_name: String,
 }
 
@@ -181,6 +242,7 @@ pub async fn list(
     scope: &Scope,
     search: Option<&str>,
     after: Option<&Cursor>,
+    limit: i64,
 ) -> sqlx::Result<Page> {
     let pattern = search.map(like_pattern);
     let mut rows = sqlx::query_as!(
@@ -197,12 +259,12 @@ pub async fn list(
         pattern,
         after.map(|c| c.name.as_str()),
         after.map_or(0, |c| c.id),
-        PAGE_SIZE + 1,
+        limit + 1,
     )
     .fetch_all(db)
     .await?;
-    let next = if rows.len() as i64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
         rows.last().map(|r| Cursor {
             name: r.sort_name.clone(),
             id: r.id,

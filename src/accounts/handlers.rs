@@ -90,7 +90,14 @@ pub async fn index(
         .filter(|s| !s.is_empty())
         .map(|raw| Cursor::decode(raw).ok_or_else(stale_page_link))
         .transpose()?;
-    let page = db::list(&state.db, &scope, query.search(), after.as_ref()).await?;
+    let page = db::list(
+        &state.db,
+        &scope,
+        query.search(),
+        after.as_ref(),
+        db::PAGE_SIZE,
+    )
+    .await?;
     let ids: Vec<i64> = page.rows.iter().map(|r| r.id).collect();
     let counts = db::prospect_counts(&state.db, &scope, &ids).await?;
     let next_url = page.next.as_ref().map(|c| query.url(Some(c)));
@@ -237,7 +244,14 @@ pub async fn show(
         sort: Sort::Name,
         ..Default::default()
     };
-    let page = prospects::db::list(&state.db, &scope, &filter, after.as_ref()).await?;
+    let page = prospects::db::list(
+        &state.db,
+        &scope,
+        &filter,
+        after.as_ref(),
+        prospects::db::PAGE_SIZE,
+    )
+    .await?;
     let prospect_count = db::prospect_counts(&state.db, &scope, &[id])
         .await?
         .get(&id)

@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod password;
 pub mod recovery;
 pub mod scope;
+pub mod secret;
 pub mod session;
 pub mod throttle;
 

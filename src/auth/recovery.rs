@@ -3,11 +3,10 @@
 //! expire (an invitation after 7 days, a reset after an hour) and work once.
 
 use askama::Template;
-use base64::Engine as _;
-use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use time::{Duration, OffsetDateTime};
 
+use super::secret::{self, hash};
 use crate::{
     mail::outbox::{self, NewMail},
     state::App,
@@ -41,10 +40,6 @@ impl Purpose {
             Purpose::PasswordReset => Duration::hours(1),
         }
     }
-}
-
-fn hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
 }
 
 /// The person a link is for.
@@ -101,7 +96,7 @@ pub async fn issue(
     to: &Recipient<'_>,
     purpose: Purpose,
 ) -> anyhow::Result<()> {
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let token = secret::generate("");
     let expires_at = OffsetDateTime::now_utc() + purpose.lifetime();
     let token_id = sqlx::query_scalar!(
         r#"insert into auth_tokens (user_id, purpose, token_hash, expires_at)

@@ -22,13 +22,16 @@ pub const SEEN_RESOLUTION: Duration = Duration::minutes(5);
 /// …and this long after sign-in, however busy it is.
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::days(7);
 
-#[derive(Clone, Debug)]
+/// Also what `GET /api/v1/me` answers.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Me)]
 pub struct CurrentUser {
     pub id: i64,
     pub email: String,
     pub name: String,
     pub role: Role,
     pub team_id: Option<i64>,
+    /// The IANA time zone dates are read in, such as `Europe/Paris`.
     pub time_zone: String,
 }
 

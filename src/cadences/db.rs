@@ -91,8 +91,9 @@ pub async fn steps(db: impl PgExecutor<'_>, version_id: i64) -> sqlx::Result<Vec
     .await
 }
 
-/// One row of the cadence list: the cadence and the shape of its latest version.
-#[derive(Debug, Clone)]
+/// One row of the cadence list: the cadence and the shape of its latest version. The API
+/// lists cadences as this too.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct CadenceSummary {
     pub id: i64,
     pub name: String,

@@ -412,3 +412,120 @@ async fn clear_no_next_step(conn: &mut PgConnection, prospect_id: i64) -> sqlx::
     .await?;
     Ok(())
 }
+
+/// What asking to enroll one prospect came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnrollOutcome {
+    Enrolled {
+        enrollment_id: i64,
+        cadence: String,
+    },
+    AlreadyFollowing {
+        cadence: String,
+    },
+    DoNotContact,
+    /// The cadence asked for does not exist or is archived (or, without one, no default
+    /// cadence fits the prospect).
+    NoCadence,
+}
+
+/// Enrolls one prospect (locked here; `None` if outside the scope) in `cadence_id`, or
+/// without one in the default cadence that fits its interest: nurture for future
+/// interest, pursue otherwise. Another live enrollment is exited ("Moved to …").
+pub async fn enroll_prospect(
+    conn: &mut PgConnection,
+    scope: &crate::auth::Scope,
+    actor_id: i64,
+    prospect_id: i64,
+    cadence_id: Option<i64>,
+) -> sqlx::Result<Option<EnrollOutcome>> {
+    use crate::prospects::InterestState;
+    let Some(prospect) = crate::prospects::db::lock(conn, scope, prospect_id).await? else {
+        return Ok(None);
+    };
+    if prospect.do_not_contact {
+        return Ok(Some(EnrollOutcome::DoNotContact));
+    }
+    let cadence = match cadence_id {
+        Some(id) => cadences_db::latest_version(&mut *conn, id).await?,
+        None => {
+            let purpose = if prospect.interest == InterestState::Future {
+                Purpose::Nurture
+            } else {
+                Purpose::Pursue
+            };
+            cadences_db::default_for(&mut *conn, purpose).await?
+        }
+    };
+    let Some(cadence) = cadence else {
+        return Ok(Some(EnrollOutcome::NoCadence));
+    };
+    let name = sqlx::query_scalar!(
+        "select name from cadences where id = $1",
+        cadence.cadence_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let actor = Actor {
+        user_id: actor_id,
+        prospect_id,
+        owner_id: prospect.owner_id,
+        at: OffsetDateTime::now_utc(),
+    };
+    Ok(Some(
+        match enroll(conn, &actor, cadence, &format!("Moved to {name}")).await? {
+            Some(enrollment_id) => EnrollOutcome::Enrolled {
+                enrollment_id,
+                cadence: name,
+            },
+            None => EnrollOutcome::AlreadyFollowing { cadence: name },
+        },
+    ))
+}
+
+/// Enrolls many prospects at once, for a bulk action or an import: those of `prospect_ids`
+/// that are contactable, open (new, current or future interest) and not already on a
+/// cadence. Only the enrollments (and their timeline events) are written here, in one
+/// statement; the scheduler, woken at commit, schedules their first touches in batches.
+/// Returns how many were enrolled. The caller has checked the ids against its scope.
+pub async fn enroll_many(
+    conn: &mut PgConnection,
+    actor_id: i64,
+    cadence: CadenceVersion,
+    prospect_ids: &[i64],
+) -> sqlx::Result<i64> {
+    if prospect_ids.is_empty() {
+        return Ok(0);
+    }
+    let enrolled = sqlx::query_scalar!(
+        r#"with chosen as (
+               select p.id from prospects p
+               where p.id = any($1) and not p.do_not_contact
+                 and p.interest in ('new', 'current', 'future')
+                 and not exists (select 1 from enrollments e where e.prospect_id = p.id
+                                 and e.status in ('active', 'paused'))
+           ), enrolled as (
+               insert into enrollments (prospect_id, cadence_id, version_id, enrolled_by)
+               select id, $2, $3, $4 from chosen
+               on conflict (prospect_id) where status in ('active', 'paused') do nothing
+               returning id, prospect_id
+           ), noted as (
+               insert into prospect_events (prospect_id, actor_id, kind, note, enrollment_id)
+               select prospect_id, $4, 'enrolled', (select name from cadences where id = $2), id
+               from enrolled returning prospect_id
+           ), cleared as (
+               update prospects set no_next_step_reason = null
+               where id in (select prospect_id from enrolled) and no_next_step_reason is not null
+           )
+           select count(*) as "count!" from enrolled"#,
+        prospect_ids,
+        cadence.cadence_id,
+        cadence.version_id,
+        actor_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    // Delivered at commit: the scheduler wakes and schedules the first touches.
+    crate::scheduler::notify(&mut *conn).await?;
+    Ok(enrolled)
+}

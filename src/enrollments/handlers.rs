@@ -13,7 +13,7 @@ use tower_sessions::Session;
 
 use super::{
     EnrollmentStatus,
-    db::{self, Actor},
+    db::{self, Actor, EnrollOutcome},
 };
 use crate::{
     auth::{CurrentUser, Scope},
@@ -151,54 +151,38 @@ pub async fn enroll(
     Path(prospect_id): Path<i64>,
     Form(form): Form<EnrollForm>,
 ) -> Result<Redirect> {
-    let mut tx = state.db.begin().await?;
-    let (prospect, actor) = begin(&mut tx, &scope, &user, prospect_id).await?;
     let target = crate::auth::session::local_path(&form.next)
         .map(Redirect::to)
         .unwrap_or_else(|| back(prospect_id));
-    if prospect.do_not_contact {
-        flash(
-            &session,
-            FlashKind::Error,
-            "This prospect asked not to be contacted: they cannot be enrolled.",
-        )
-        .await?;
-        return Ok(target);
-    }
-    let cadence = match form.cadence_id.parse::<i64>() {
-        Ok(id) => cadences_db::latest_version(&mut *tx, id).await?,
-        // Without a choice: the default cadence that fits the prospect's interest.
-        Err(_) => {
-            let purpose = if prospect.interest == InterestState::Future {
-                Purpose::Nurture
-            } else {
-                Purpose::Pursue
-            };
-            cadences_db::default_for(&mut *tx, purpose).await?
-        }
-    };
-    let Some(cadence) = cadence else {
-        flash(
-            &session,
-            FlashKind::Error,
-            "Choose a cadence that is not archived.",
-        )
-        .await?;
-        return Ok(target);
-    };
-    let name = sqlx::query_scalar!(
-        "select name from cadences where id = $1",
-        cadence.cadence_id
+    let mut tx = state.db.begin().await?;
+    let outcome = db::enroll_prospect(
+        &mut tx,
+        &scope,
+        user.id,
+        prospect_id,
+        form.cadence_id.parse().ok(),
     )
-    .fetch_one(&mut *tx)
-    .await?;
-    let enrolled = db::enroll(&mut tx, &actor, cadence, &format!("Moved to {name}")).await?;
+    .await?
+    .ok_or(AppError::NotFound)?;
     tx.commit().await?;
-    let message = match enrolled {
-        Some(_) => format!("Enrolled in {name}. The first touch is on Today."),
-        None => format!("Already following {name}."),
+    let (kind, message) = match outcome {
+        EnrollOutcome::Enrolled { cadence, .. } => (
+            FlashKind::Success,
+            format!("Enrolled in {cadence}. The first touch is on Today."),
+        ),
+        EnrollOutcome::AlreadyFollowing { cadence } => {
+            (FlashKind::Success, format!("Already following {cadence}."))
+        }
+        EnrollOutcome::DoNotContact => (
+            FlashKind::Error,
+            "This prospect asked not to be contacted: they cannot be enrolled.".to_string(),
+        ),
+        EnrollOutcome::NoCadence => (
+            FlashKind::Error,
+            "Choose a cadence that is not archived.".to_string(),
+        ),
     };
-    flash(&session, FlashKind::Success, message).await?;
+    flash(&session, kind, message).await?;
     Ok(target)
 }
 
@@ -422,47 +406,18 @@ pub async fn bulk_enroll(
     };
     let filter = form.list.filter();
     let mut tx = state.db.begin().await?;
+    // The list's prospects within the caller's scope; `enroll_many` keeps those that can
+    // be enrolled.
     let mut q = QueryBuilder::<Postgres>::new(
-        "with chosen as (
-             select p.id from prospects p left join accounts a on a.id = p.account_id
-             where not p.do_not_contact and p.interest in ('new', 'current', 'future')
-               and not exists (select 1 from enrollments e where e.prospect_id = p.id
-                               and e.status in ('active', 'paused'))",
+        "select p.id from prospects p left join accounts a on a.id = p.account_id
+         where not p.do_not_contact and p.interest in ('new', 'current', 'future')
+           and not exists (select 1 from enrollments e where e.prospect_id = p.id
+                           and e.status in ('active', 'paused'))",
     );
     prospects::db::push_filter(&mut q, &scope, &filter);
     q.push(" order by p.id limit ").push_bind(BULK_LIMIT);
-    q.push(
-        "), enrolled as (
-             insert into enrollments (prospect_id, cadence_id, version_id, enrolled_by)
-             select id, ",
-    )
-    .push_bind(cadence.cadence_id)
-    .push(", ")
-    .push_bind(cadence.version_id)
-    .push(", ")
-    .push_bind(user.id)
-    .push(
-        " from chosen
-             on conflict (prospect_id) where status in ('active', 'paused') do nothing
-             returning id, prospect_id
-         ), noted as (
-             insert into prospect_events (prospect_id, actor_id, kind, note, enrollment_id)
-             select prospect_id, ",
-    )
-    .push_bind(user.id)
-    .push(", 'enrolled', (select name from cadences where id = ")
-    .push_bind(cadence.cadence_id)
-    .push(
-        "), id from enrolled returning prospect_id
-         ), cleared as (
-             update prospects set no_next_step_reason = null
-             where id in (select prospect_id from enrolled) and no_next_step_reason is not null
-         )
-         select count(*) from enrolled",
-    );
-    let enrolled: i64 = q.build_query_scalar().fetch_one(&mut *tx).await?;
-    // Delivered at commit: the scheduler wakes and schedules the first touches.
-    crate::scheduler::notify(&mut *tx).await?;
+    let ids: Vec<i64> = q.build_query_scalar().fetch_all(&mut *tx).await?;
+    let enrolled = db::enroll_many(&mut tx, user.id, cadence, &ids).await?;
     tx.commit().await?;
     let message = if enrolled == 0 {
         "No prospect of this list could be enrolled: each is already on a cadence, closed or not to be contacted.".to_string()

@@ -249,3 +249,77 @@ pub async fn log_interaction(
         opportunity_id,
     }))
 }
+
+/// A logged interaction, as the API and exports read it.
+#[derive(Debug, Clone)]
+pub struct InteractionRow {
+    pub id: i64,
+    pub prospect_id: i64,
+    pub prospect_name: String,
+    pub logged_by_id: i64,
+    pub logged_by_name: String,
+    pub channel: Channel,
+    pub outcome: Outcome,
+    pub decision: Option<Decision>,
+    pub notes: String,
+    pub no_interest_reason: Option<String>,
+    pub re_engage_on: Option<time::Date>,
+    pub opportunity_id: Option<i64>,
+    pub occurred_at: time::OffsetDateTime,
+}
+
+/// A prospect's interactions in the scope, latest first, after a `(occurred_at, id)`
+/// position; the prospect timeline's index serves it.
+pub async fn list_for_prospect(
+    db: impl sqlx::PgExecutor<'_>,
+    scope: &Scope,
+    prospect_id: i64,
+    before: Option<(time::OffsetDateTime, i64)>,
+    limit: i64,
+) -> sqlx::Result<Vec<InteractionRow>> {
+    rows(db, scope, Some(prospect_id), None, before, limit).await
+}
+
+/// One interaction in the scope.
+pub async fn get(
+    db: impl sqlx::PgExecutor<'_>,
+    scope: &Scope,
+    id: i64,
+) -> sqlx::Result<Option<InteractionRow>> {
+    Ok(rows(db, scope, None, Some(id), None, 1).await?.pop())
+}
+
+async fn rows(
+    db: impl sqlx::PgExecutor<'_>,
+    scope: &Scope,
+    prospect_id: Option<i64>,
+    id: Option<i64>,
+    before: Option<(time::OffsetDateTime, i64)>,
+    limit: i64,
+) -> sqlx::Result<Vec<InteractionRow>> {
+    let (before_at, before_id) = before.unzip();
+    sqlx::query_as!(
+        InteractionRow,
+        r#"select i.id, i.prospect_id, trim(p.first_name || ' ' || p.last_name) as "prospect_name!",
+                  i.logged_by as logged_by_id, u.name as logged_by_name,
+                  i.channel as "channel: Channel", i.outcome as "outcome: Outcome",
+                  i.decision as "decision: Decision", i.notes, i.no_interest_reason,
+                  i.re_engage_on, i.opportunity_id, i.occurred_at
+           from interactions i
+           join prospects p on p.id = i.prospect_id
+           join users u on u.id = i.logged_by
+           where ($2::bigint is null or i.prospect_id = $2) and ($3::bigint is null or i.id = $3)
+             and ($1::bigint[] is null or p.owner_id = any($1))
+             and ($4::timestamptz is null or (i.occurred_at, i.id) < ($4, $5))
+           order by i.occurred_at desc, i.id desc
+           limit $6"#,
+        scope.owner_ids() as Option<&[i64]>,
+        prospect_id,
+        id,
+        before_at,
+        before_id,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}

@@ -170,6 +170,24 @@ impl LogForm {
     }
 
     pub fn validate(&self, time_zone: &str, now: OffsetDateTime) -> Result<ValidLog, FormErrors> {
+        let occurred_at = if self.occurred_at.trim().is_empty() {
+            Ok(None)
+        } else {
+            format::parse_datetime_local(&self.occurred_at, time_zone)
+                .map(Some)
+                .ok_or("Enter a date and time.")
+        };
+        self.validate_at(occurred_at, time_zone, now)
+    }
+
+    /// The validation itself, with the time already read: from the form's local
+    /// `datetime-local` value, or (the API) from an RFC 3339 timestamp. `Ok(None)` is now.
+    pub fn validate_at(
+        &self,
+        occurred_at: Result<Option<OffsetDateTime>, &str>,
+        time_zone: &str,
+        now: OffsetDateTime,
+    ) -> Result<ValidLog, FormErrors> {
         let mut errors = FormErrors::default();
         let channel = Channel::parse(&self.channel);
         if channel.is_none() {
@@ -179,23 +197,20 @@ impl LogForm {
         if outcome.is_none() {
             errors.add("outcome", "Choose what happened.");
         }
-        let occurred_at = if self.occurred_at.trim().is_empty() {
-            now
-        } else {
-            match format::parse_datetime_local(&self.occurred_at, time_zone) {
-                Some(at) if at > now + CLOCK_SKEW => {
-                    errors.add("occurred_at", "Log an interaction once it has happened: pick a time that is not in the future.");
-                    now
-                }
-                Some(at) if at < now - Duration::days(3 * 365) => {
-                    errors.add("occurred_at", "That is more than three years ago.");
-                    now
-                }
-                Some(at) => at,
-                None => {
-                    errors.add("occurred_at", "Enter a date and time.");
-                    now
-                }
+        let occurred_at = match occurred_at {
+            Ok(None) => now,
+            Ok(Some(at)) if at > now + CLOCK_SKEW => {
+                errors.add("occurred_at", "Log an interaction once it has happened: pick a time that is not in the future.");
+                now
+            }
+            Ok(Some(at)) if at < now - Duration::days(3 * 365) => {
+                errors.add("occurred_at", "That is more than three years ago.");
+                now
+            }
+            Ok(Some(at)) => at,
+            Err(message) => {
+                errors.add("occurred_at", message);
+                now
             }
         };
         let notes = errors.optional("notes", &self.notes, 5000);

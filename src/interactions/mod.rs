@@ -16,7 +16,7 @@ pub fn router() -> Router<AppState> {
 macro_rules! labelled_enum {
     ($(#[$meta:meta])* $name:ident, $pg:literal, { $($variant:ident => ($wire:literal, $label:literal)),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema)]
         #[sqlx(type_name = $pg, rename_all = "snake_case")]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }

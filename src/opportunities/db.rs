@@ -283,6 +283,22 @@ pub async fn move_stage(
     Ok(())
 }
 
+/// Locks the opportunity (`false` if it is outside the scope) and moves its stage: the
+/// stage form and the API both move stages through here.
+pub async fn change_stage(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    actor_id: i64,
+    id: i64,
+    change: &StageChange<'_>,
+) -> sqlx::Result<bool> {
+    let Some(locked) = lock(conn, scope, id).await? else {
+        return Ok(false);
+    };
+    move_stage(conn, actor_id, &locked, change).await?;
+    Ok(true)
+}
+
 pub struct OpportunityEdit<'a> {
     pub name: &'a str,
     pub value_cents: i64,
@@ -427,6 +443,43 @@ pub async fn stage_history(
            order by e.occurred_at, e.id"#,
         opportunity_id,
         scope.owner_ids() as Option<&[i64]>
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Opportunities in the scope, newest first, before an id: the API's list and the CSV
+/// export walk them this way. The owner kept on the opportunity (`opportunities_owner_idx`)
+/// narrows the scope without reading the prospects.
+pub async fn list_page(
+    db: impl PgExecutor<'_>,
+    scope: &Scope,
+    owner_id: Option<i64>,
+    stage: Option<Stage>,
+    before_id: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<Opportunity>> {
+    sqlx::query_as!(
+        Opportunity,
+        r#"select o.id, o.prospect_id, trim(p.first_name || ' ' || p.last_name) as "prospect_name!",
+                  a.name as "account_name?", p.owner_id, u.name as owner_name, o.name,
+                  o.stage as "stage: Stage", o.value_cents, o.expected_close_on, o.probability,
+                  o.lost_reason, o.revisit_on, o.closed_at, o.created_at, o.updated_at
+           from opportunities o
+           join prospects p on p.id = o.prospect_id
+           join users u on u.id = p.owner_id
+           left join accounts a on a.id = p.account_id
+           where ($1::bigint[] is null or o.owner_id = any($1))
+             and ($2::bigint is null or o.owner_id = $2)
+             and ($3::opportunity_stage is null or o.stage = $3)
+             and ($4::bigint is null or o.id < $4)
+           order by o.id desc
+           limit $5"#,
+        scope.owner_ids() as Option<&[i64]>,
+        owner_id,
+        stage as Option<Stage>,
+        before_id,
+        limit
     )
     .fetch_all(db)
     .await

@@ -127,13 +127,11 @@ impl OpportunitiesPage {
 }
 
 fn encode_cursor(o: &Opportunity) -> String {
-    format!("{}~{}", o.updated_at.unix_timestamp_nanos(), o.id)
+    crate::web::cursor::encode_time_id(o.updated_at, o.id)
 }
 
 fn decode_cursor(raw: &str) -> Option<(OffsetDateTime, i64)> {
-    let (nanos, id) = raw.split_once('~')?;
-    let at = OffsetDateTime::from_unix_timestamp_nanos(nanos.parse().ok()?).ok()?;
-    Some((at, id.parse().ok()?))
+    crate::web::cursor::decode_time_id(raw)
 }
 
 pub async fn index(
@@ -293,7 +291,7 @@ pub async fn show(
 }
 
 impl StageForm {
-    fn validate(
+    pub fn validate(
         &self,
         today: time::Date,
     ) -> Result<(Stage, Option<String>, Option<time::Date>), FormErrors> {
@@ -344,22 +342,16 @@ pub async fn move_stage(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
+    let change = StageChange {
+        to: stage,
+        lost_reason: reason.as_deref(),
+        revisit_on,
+        occurred_at: None,
+    };
     let mut tx = state.db.begin().await?;
-    let locked = db::lock(&mut tx, &scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    db::move_stage(
-        &mut tx,
-        user.id,
-        &locked,
-        &StageChange {
-            to: stage,
-            lost_reason: reason.as_deref(),
-            revisit_on,
-            occurred_at: None,
-        },
-    )
-    .await?;
+    if !db::change_stage(&mut tx, &scope, user.id, id, &change).await? {
+        return Err(AppError::NotFound);
+    }
     tx.commit().await?;
 
     let message = match (stage, revisit_on) {
@@ -441,15 +433,5 @@ mod tests {
         assert_eq!(stage, Stage::Lost);
         assert_eq!(reason.as_deref(), Some("Budget frozen"));
         assert_eq!(revisit, Some(date!(2027 - 04 - 01)));
-    }
-
-    #[test]
-    fn cursors_round_trip() {
-        let at = OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_789).unwrap();
-        assert_eq!(
-            decode_cursor(&format!("{}~{}", at.unix_timestamp_nanos(), 5)),
-            Some((at, 5))
-        );
-        assert_eq!(decode_cursor("garbage"), None);
     }
 }

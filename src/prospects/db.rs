@@ -102,6 +102,7 @@ impl LockedProspect {
 }
 
 /// The fields a person edits on the prospect form.
+#[derive(Debug, Clone)]
 pub struct ProspectFields {
     pub account_id: Option<i64>,
     pub first_name: String,
@@ -138,6 +139,161 @@ pub async fn insert(
         fields.do_not_contact,
     )
     .fetch_one(db)
+    .await
+}
+
+/// Inserts many prospects for one owner in one statement, for an import. Returns, for
+/// each row in order, its new id, or `None` when its email was taken meanwhile (the
+/// unique index decides; the row is left out). Ids are drawn first so that each row's id
+/// is known whatever the insert skips.
+pub async fn insert_many(
+    conn: &mut PgConnection,
+    owner_id: i64,
+    rows: &[ProspectFields],
+) -> sqlx::Result<Vec<Option<i64>>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = sqlx::query_scalar!(
+        r#"select nextval(pg_get_serial_sequence('prospects', 'id')) as "id!"
+           from generate_series(1, $1::int)"#,
+        rows.len() as i32
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let column = |f: fn(&ProspectFields) -> String| rows.iter().map(f).collect::<Vec<_>>();
+    let inserted = sqlx::query_scalar!(
+        r#"insert into prospects (id, owner_id, account_id, first_name, last_name, title, email,
+                                  phone, linkedin_url, source, tags, do_not_contact)
+           overriding system value
+           select n.id, $1, n.account_id, n.first_name, n.last_name, n.title, n.email, n.phone,
+                  n.linkedin_url, n.source,
+                  case when n.tags = '' then '{}'::text[] else string_to_array(n.tags, ',') end,
+                  n.do_not_contact
+           from unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+                       $8::text[], $9::text[], $10::text[], $11::text[], $12::bool[])
+                as n (id, account_id, first_name, last_name, title, email, phone, linkedin_url,
+                      source, tags, do_not_contact)
+           on conflict (email) where email is not null do nothing
+           returning id"#,
+        owner_id,
+        &ids,
+        &rows.iter().map(|r| r.account_id).collect::<Vec<_>>() as &[Option<i64>],
+        &column(|r| r.first_name.clone()),
+        &column(|r| r.last_name.clone()),
+        &column(|r| r.title.clone()),
+        &rows.iter().map(|r| r.email.clone()).collect::<Vec<_>>() as &[Option<String>],
+        &column(|r| r.phone.clone()),
+        &column(|r| r.linkedin_url.clone()),
+        &column(|r| r.source.clone()),
+        // Tags never hold a comma: `form::parse_tags` splits on them.
+        &column(|r| r.tags.join(",")),
+        &rows.iter().map(|r| r.do_not_contact).collect::<Vec<_>>(),
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let inserted: std::collections::HashSet<i64> = inserted.into_iter().collect();
+    Ok(ids
+        .into_iter()
+        .map(|id| inserted.contains(&id).then_some(id))
+        .collect())
+}
+
+/// Fills existing prospects (ids already checked against the caller's scope) with an
+/// import's non-empty values: empty values keep what is there, tags are added to the
+/// prospect's, and do-not-contact is only ever turned on. Returns the ids whose
+/// do-not-contact this turned on, for the caller to stop their cadences.
+pub async fn fill_many(
+    conn: &mut PgConnection,
+    updates: &[(i64, ProspectFields)],
+) -> sqlx::Result<Vec<i64>> {
+    if updates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let column =
+        |f: fn(&ProspectFields) -> String| updates.iter().map(|(_, r)| f(r)).collect::<Vec<_>>();
+    sqlx::query_scalar!(
+        r#"with changes as (
+               select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[],
+                                    $6::text[], $7::text[], $8::text[], $9::text[], $10::bool[])
+                   as n (id, account_id, first_name, last_name, title, phone, linkedin_url,
+                         source, tags, do_not_contact)
+           ), before as (
+               select p.id, p.do_not_contact from prospects p join changes c on c.id = p.id
+               for update of p
+           )
+           update prospects p
+           set account_id = coalesce(c.account_id, p.account_id),
+               first_name = coalesce(nullif(c.first_name, ''), p.first_name),
+               last_name = coalesce(nullif(c.last_name, ''), p.last_name),
+               title = coalesce(nullif(c.title, ''), p.title),
+               phone = coalesce(nullif(c.phone, ''), p.phone),
+               linkedin_url = coalesce(nullif(c.linkedin_url, ''), p.linkedin_url),
+               source = coalesce(nullif(c.source, ''), p.source),
+               tags = case when c.tags = '' then p.tags else array(
+                          select distinct t from unnest(p.tags || string_to_array(c.tags, ',')) t
+                          order by t) end,
+               do_not_contact = p.do_not_contact or c.do_not_contact,
+               updated_at = now()
+           from changes c join before b on b.id = c.id
+           where p.id = c.id
+           returning case when c.do_not_contact and not b.do_not_contact then p.id end"#,
+        &updates.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        &updates
+            .iter()
+            .map(|(_, r)| r.account_id)
+            .collect::<Vec<_>>() as &[Option<i64>],
+        &column(|r| r.first_name.clone()),
+        &column(|r| r.last_name.clone()),
+        &column(|r| r.title.clone()),
+        &column(|r| r.phone.clone()),
+        &column(|r| r.linkedin_url.clone()),
+        &column(|r| r.source.clone()),
+        &column(|r| r.tags.join(",")),
+        &updates
+            .iter()
+            .map(|(_, r)| r.do_not_contact)
+            .collect::<Vec<_>>(),
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map(|ids| ids.into_iter().flatten().collect())
+}
+
+/// Records one timeline event of `kind` for each prospect, in one statement.
+pub async fn insert_events_many(
+    conn: &mut PgConnection,
+    prospect_ids: &[i64],
+    actor_id: i64,
+    kind: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"insert into prospect_events (prospect_id, actor_id, kind)
+           select id, $2, $3 from unnest($1::bigint[]) as t (id)"#,
+        prospect_ids,
+        actor_id,
+        kind
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The prospects holding any of these emails, wherever they are (emails are unique
+/// organisation-wide), with their owner: an import reports them as duplicates.
+pub async fn find_by_emails(
+    db: impl PgExecutor<'_>,
+    emails: &[String],
+) -> sqlx::Result<Vec<ExistingEmail>> {
+    sqlx::query_as!(
+        ExistingEmail,
+        r#"select p.id, p.email::text as "email!", p.owner_id, u.name as owner_name,
+                  trim(p.first_name || ' ' || p.last_name) as "name!"
+           from prospects p join users u on u.id = p.owner_id
+           where p.email = any($1::text[]::citext[])"#,
+        emails
+    )
+    .fetch_all(db)
     .await
 }
 
@@ -220,6 +376,7 @@ pub async fn reassign(
 /// caller's scope; the caller shows a link only if the prospect is visible to them.
 pub struct ExistingEmail {
     pub id: i64,
+    pub email: String,
     pub owner_id: i64,
     pub owner_name: String,
     pub name: String,
@@ -231,7 +388,7 @@ pub async fn find_by_email(
 ) -> sqlx::Result<Option<ExistingEmail>> {
     sqlx::query_as!(
         ExistingEmail,
-        r#"select p.id, p.owner_id, u.name as owner_name,
+        r#"select p.id, p.email::text as "email!", p.owner_id, u.name as owner_name,
                   trim(p.first_name || ' ' || p.last_name) as "name!"
            from prospects p join users u on u.id = p.owner_id
            where p.email = $1"#,
@@ -581,6 +738,7 @@ pub async fn list(
     scope: &Scope,
     filter: &ListFilter,
     after: Option<&Cursor>,
+    limit: i64,
 ) -> sqlx::Result<Page> {
     let columns = "p.id, p.first_name, p.last_name, p.title, p.email::text as email, p.account_id,
                    a.name as account_name, u.name as owner_name, p.interest, p.do_not_contact,
@@ -604,7 +762,7 @@ pub async fn list(
             );
             push_filter(&mut q, &Scope::everyone(), filter);
             push_after(&mut q, after);
-            q.push(order).push(" limit ").push_bind(PAGE_SIZE + 1);
+            q.push(order).push(" limit ").push_bind(limit + 1);
             q.push(
                 ") p
                  join users u on u.id = p.owner_id
@@ -623,11 +781,11 @@ pub async fn list(
             push_after(&mut q, after);
         }
     }
-    q.push(order).push(" limit ").push_bind(PAGE_SIZE + 1);
+    q.push(order).push(" limit ").push_bind(limit + 1);
 
     let mut rows: Vec<ListRow> = q.build_query_as().fetch_all(db).await?;
-    let next = if rows.len() as i64 > PAGE_SIZE {
-        rows.truncate(PAGE_SIZE as usize);
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
         rows.last().map(|r| r.cursor(filter.sort))
     } else {
         None

@@ -35,6 +35,7 @@ pub struct ProspectForm {
 }
 
 /// A validated form: the prospect's own fields, and the account named (if any).
+#[derive(Debug, Clone)]
 pub struct ValidProspect {
     pub fields: ProspectFields,
     pub account_name: Option<String>,

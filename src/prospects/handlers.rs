@@ -15,12 +15,13 @@ use super::{
     InterestState, QualifyingField, QualifyingInput,
     db::{self, Cursor, ListFilter, Sort},
     form::ProspectForm,
+    save,
     timeline::{self, TimelineEntry},
 };
 use crate::{
     accounts,
     auth::{CurrentUser, Scope},
-    error::{AppError, Result, ResultExt as _},
+    error::{AppError, Result},
     interactions::handlers::{LogForm, LogFormView, OpenOpportunity},
     opportunities,
     state::AppState,
@@ -125,7 +126,7 @@ pub async fn index(
             })
         })
         .transpose()?;
-    let page = db::list(&state.db, &scope, &filter, after.as_ref()).await?;
+    let page = db::list(&state.db, &scope, &filter, after.as_ref(), db::PAGE_SIZE).await?;
     let owners = if user.manages() {
         users::db::owner_choices(&state.db, scope.owner_ids()).await?
     } else {
@@ -272,24 +273,16 @@ pub async fn create(
     };
     let email = valid.as_ref().and_then(|v| v.fields.email.clone());
     let duplicate = check_email_free(&state, &scope, email.as_deref(), None, &mut errors).await?;
-    let Some(mut valid) = valid.filter(|_| errors.is_empty()) else {
+    let Some(valid) = valid.filter(|_| errors.is_empty()) else {
         let page = form_page(&state, layout, &scope, None, form, errors, duplicate).await?;
         return Ok(unprocessable(page));
     };
 
     let mut tx = state.db.begin().await?;
-    if let Some(name) = &valid.account_name {
-        valid.fields.account_id =
-            Some(accounts::db::find_or_create_by_name(&mut tx, &scope, user.id, name).await?);
-    }
-    let inserted = db::insert(&mut *tx, user.id, &valid.fields)
-        .await
-        .on_constraint("prospects_email_key", || {
-            AppError::BadRequest("duplicate".into())
-        });
-    let id = match inserted {
+    let id = match save::create(&mut tx, &scope, user.id, user.id, &valid, &form.qualifying).await?
+    {
         Ok(id) => id,
-        Err(AppError::BadRequest(_)) => {
+        Err(save::EmailTaken) => {
             // Another request took the email between our check and the insert.
             tx.rollback().await?;
             let mut errors = FormErrors::default();
@@ -298,19 +291,7 @@ pub async fn create(
             let page = form_page(&state, layout, &scope, None, form, errors, duplicate).await?;
             return Ok(unprocessable(page));
         }
-        Err(other) => return Err(other),
     };
-    db::insert_event(&mut *tx, db::NewEvent::new(id, user.id, "created")).await?;
-    let facts = form.qualifying.entries();
-    db::record_facts(
-        &mut tx,
-        id,
-        &facts,
-        user.id,
-        None,
-        time::OffsetDateTime::now_utc(),
-    )
-    .await?;
     tx.commit().await?;
 
     flash(
@@ -379,7 +360,7 @@ pub async fn update(
     Path(id): Path<i64>,
     Form(form): Form<ProspectForm>,
 ) -> Result<Response> {
-    let current = db::get(&state.db, &scope, id)
+    db::get(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let (valid, mut errors) = match form.validate() {
@@ -389,29 +370,16 @@ pub async fn update(
     let email = valid.as_ref().and_then(|v| v.fields.email.clone());
     let duplicate =
         check_email_free(&state, &scope, email.as_deref(), Some(id), &mut errors).await?;
-    let Some(mut valid) = valid.filter(|_| errors.is_empty()) else {
+    let Some(valid) = valid.filter(|_| errors.is_empty()) else {
         let page = form_page(&state, layout, &scope, Some(id), form, errors, duplicate).await?;
         return Ok(unprocessable(page));
     };
 
     let mut tx = state.db.begin().await?;
-    let locked = db::lock(&mut tx, &scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if let Some(name) = &valid.account_name {
-        valid.fields.account_id = Some(
-            accounts::db::find_or_create_by_name(&mut tx, &scope, locked.owner_id, name).await?,
-        );
-    }
-    let updated = db::update(&mut *tx, &scope, id, &valid.fields)
-        .await
-        .on_constraint("prospects_email_key", || {
-            AppError::BadRequest("duplicate".into())
-        });
-    match updated {
+    match save::update(&mut tx, &scope, user.id, id, &valid, &form.qualifying).await? {
         Ok(true) => {}
         Ok(false) => return Err(AppError::NotFound),
-        Err(AppError::BadRequest(_)) => {
+        Err(save::EmailTaken) => {
             tx.rollback().await?;
             let mut errors = FormErrors::default();
             let duplicate =
@@ -419,52 +387,6 @@ pub async fn update(
             let page = form_page(&state, layout, &scope, Some(id), form, errors, duplicate).await?;
             return Ok(unprocessable(page));
         }
-        Err(other) => return Err(other),
-    }
-    if valid.fields.do_not_contact && !current.do_not_contact {
-        let actor = crate::enrollments::db::Actor {
-            user_id: user.id,
-            prospect_id: id,
-            owner_id: locked.owner_id,
-            at: time::OffsetDateTime::now_utc(),
-        };
-        crate::enrollments::db::stop_everything(&mut tx, &actor, "Do not contact").await?;
-    }
-    if current.do_not_contact != valid.fields.do_not_contact {
-        db::insert_event(
-            &mut *tx,
-            db::NewEvent {
-                from_value: Some(if current.do_not_contact {
-                    "true"
-                } else {
-                    "false"
-                }),
-                to_value: Some(if valid.fields.do_not_contact {
-                    "true"
-                } else {
-                    "false"
-                }),
-                ..db::NewEvent::new(id, user.id, "do_not_contact")
-            },
-        )
-        .await?;
-    }
-    let facts = form.qualifying.entries();
-    let learned = db::record_facts(
-        &mut tx,
-        id,
-        &facts,
-        user.id,
-        None,
-        time::OffsetDateTime::now_utc(),
-    )
-    .await?;
-    if learned > 0 {
-        db::insert_event(
-            &mut *tx,
-            db::NewEvent::new(id, user.id, "qualifying_updated"),
-        )
-        .await?;
     }
     tx.commit().await?;
 

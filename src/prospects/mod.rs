@@ -3,6 +3,7 @@
 pub mod db;
 pub mod form;
 pub mod handlers;
+pub mod save;
 pub mod timeline;
 
 use axum::{Router, routing::get};
@@ -26,7 +27,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Where a prospect stands. It follows the latest interest decision logged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema,
+)]
 #[sqlx(type_name = "interest_state", rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum InterestState {

@@ -13,6 +13,9 @@
 //! * touches turning overdue need no write (overdue is `due_at < now`): a pass counts them;
 //! * reminder emails whose hour has come (agenda, nudge, weekly summary) are queued, when
 //!   the scheduler knows the app's address ([`Scheduler::with_base_url`]; see `reminders`);
+//! * CSV imports waiting for their next batch are imported (`imports::run`), first, so
+//!   that the enrollments an import makes get their first touches in the same pass; a
+//!   pass gives imports at most [`IMPORT_BUDGET`] and comes straight back for the rest;
 //! * queued email is delivered, when the scheduler has a mail sender ([`Scheduler::with_mail`];
 //!   the module `mail::sender` says how it sends each message once);
 //! * the dashboard's rollups are compacted (`dashboard::rollups`): the figures are exact
@@ -73,6 +76,9 @@ pub const ROLLUP_COMPACTION: Duration = Duration::from_secs(30);
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const LAST_RETRY: Duration = Duration::from_secs(60);
 
+/// The longest a pass spends importing before it does the other work (and loops again).
+pub const IMPORT_BUDGET: Duration = Duration::from_secs(10);
+
 /// How many rows a batch claims by default: big enough to amortise the round trips, small
 /// enough that a batch commits in well under a second.
 pub const DEFAULT_BATCH: i64 = 500;
@@ -103,6 +109,8 @@ pub struct PassReport {
     pub mail: mail::DeliveryReport,
     /// Reminder emails queued (none without a base URL: see [`Scheduler::with_base_url`]).
     pub reminders: crate::reminders::ReminderReport,
+    /// Import batches run, and the rows they handled.
+    pub imports: crate::imports::run::Report,
     /// Rollup keys whose delta rows were folded into one (not a change of any figure).
     pub rollup_keys_compacted: u64,
 }
@@ -116,6 +124,7 @@ impl PassReport {
             && self.re_engages_scheduled == 0
             && self.mail.is_empty()
             && self.reminders.is_empty()
+            && self.imports.batches == 0
     }
 }
 
@@ -131,6 +140,13 @@ impl std::fmt::Display for PassReport {
             self.re_engages_scheduled,
             self.overdue
         )?;
+        if self.imports.batches > 0 {
+            write!(
+                f,
+                ", {} import rows in {} batches",
+                self.imports.rows, self.imports.batches
+            )?;
+        }
         if !self.reminders.is_empty() {
             write!(f, ", {}", self.reminders)?;
         }
@@ -152,6 +168,8 @@ pub struct Scheduler {
     mail: Option<mail::Sender>,
     /// Where the app is served, for the links in reminder emails; without it none are queued.
     base_url: Option<url::Url>,
+    /// The file of the import in hand, shared by this instance's passes.
+    imports: crate::imports::run::Cache,
 }
 
 impl Scheduler {
@@ -161,6 +179,7 @@ impl Scheduler {
             batch: DEFAULT_BATCH,
             mail: None,
             base_url: None,
+            imports: Default::default(),
         }
     }
 
@@ -300,6 +319,13 @@ impl Scheduler {
         let mut next = work::next_due(&self.db, now)
             .await
             .context("finding the next due time")?;
+        if crate::imports::run::pending(&self.db)
+            .await
+            .context("looking for imports")?
+        {
+            // An import left for the next pass (its budget ran out): straight back to it.
+            next = Some(now);
+        }
         if let Some(mail) = &self.mail {
             let mail_due = mail
                 .next_due()
@@ -324,6 +350,11 @@ impl Scheduler {
     async fn pass(&self, now: OffsetDateTime, stop: &AtomicBool) -> anyhow::Result<PassReport> {
         let mut report = PassReport::default();
         let stopping = || stop.load(Ordering::Relaxed);
+
+        report.imports =
+            crate::imports::run::work(&self.db, &self.imports, IMPORT_BUDGET, stopping)
+                .await
+                .context("importing")?;
 
         while !stopping() {
             let mut tx = self.db.begin().await?;

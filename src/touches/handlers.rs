@@ -14,16 +14,13 @@ use time::{Date, Duration, OffsetDateTime};
 use tower_sessions::Session;
 
 use super::{
-    db::{self as touches_db},
+    actions,
     queue::{self, DeadEnd, QueuedTouch},
 };
 use crate::{
     auth::{CurrentUser, Scope},
     error::{AppError, Result},
-    interactions::{
-        self,
-        handlers::{LogForm, LogFormView, OpenOpportunity},
-    },
+    interactions::handlers::{LogForm, LogFormView, OpenOpportunity},
     opportunities, schedule,
     state::AppState,
     users,
@@ -60,10 +57,15 @@ async fn whose_queue(
 }
 
 /// Midnight at the start of `date` in `tz`, in UTC.
-fn local_midnight(date: Date, tz: &str) -> OffsetDateTime {
+pub fn local_midnight(date: Date, tz: &str) -> OffsetDateTime {
     let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
     schedule::local_instant(date, time::Time::MIDNIGHT, &zone)
         .unwrap_or_else(|| date.midnight().assume_utc())
+}
+
+/// The end of today in `tz`: what work mode (and the API's due list) count as due.
+pub fn end_of_today(tz: &str) -> OffsetDateTime {
+    local_midnight(format::today(tz) + Duration::days(1), tz)
 }
 
 pub struct DayGroup {
@@ -189,12 +191,11 @@ async fn next_due_today(
     state: &AppState,
     user: &CurrentUser,
 ) -> Result<(Option<QueuedTouch>, usize)> {
-    let tz = &user.time_zone;
-    let end_of_today = local_midnight(format::today(tz) + Duration::days(1), tz);
-    let next = queue::due_for_owner(&state.db, user.id, end_of_today, 1)
+    let until = end_of_today(&user.time_zone);
+    let next = queue::due_for_owner(&state.db, user.id, until, 1)
         .await?
         .pop();
-    let due = queue::count_due(&state.db, user.id, end_of_today).await?;
+    let due = queue::count_due(&state.db, user.id, until).await?;
     Ok((next, usize::try_from(due).unwrap_or(usize::MAX)))
 }
 
@@ -374,24 +375,14 @@ pub async fn complete(
         }
     };
     let mut tx = state.db.begin().await?;
-    let touch = touches_db::lock(&mut tx, &scope, id)
+    let worked = actions::complete(&mut tx, &scope, user.id, id, &valid)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !touch.is_open() {
+    if !worked {
         tx.rollback().await?;
         flash(&session, FlashKind::Info, "That touch was already done.").await?;
         return next_step(&state, layout, &user, &scope, &headers).await;
     }
-    interactions::db::log_interaction(
-        &mut tx,
-        &scope,
-        user.id,
-        touch.prospect_id,
-        &valid,
-        Some(&touch),
-    )
-    .await?
-    .ok_or(AppError::NotFound)?;
     tx.commit().await?;
     if headers.get("x-work-mode").is_none() {
         flash(
@@ -422,27 +413,27 @@ pub async fn skip(
     Path(id): Path<i64>,
     Form(form): Form<SkipForm>,
 ) -> Result<Response> {
-    let reason = form.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        let message = "Say why the touch is skipped (at most 500 characters).";
-        return side_form_problem(
-            &state,
-            layout,
-            &user,
-            &scope,
-            &headers,
-            id,
-            "reason",
-            message,
-            &form.reason,
-        )
-        .await;
-    }
+    let reason = match actions::parse_skip_reason(&form.reason) {
+        Ok(reason) => reason,
+        Err(message) => {
+            return side_form_problem(
+                &state,
+                layout,
+                &user,
+                &scope,
+                &headers,
+                id,
+                "reason",
+                message,
+                &form.reason,
+            )
+            .await;
+        }
+    };
     let mut tx = state.db.begin().await?;
-    let touch = touches_db::lock(&mut tx, &scope, id)
+    actions::skip(&mut tx, &scope, user.id, id, reason)
         .await?
         .ok_or(AppError::NotFound)?;
-    touches_db::skip(&mut tx, user.id, &touch, reason, OffsetDateTime::now_utc()).await?;
     tx.commit().await?;
     if headers.get("x-work-mode").is_none() {
         flash(&session, FlashKind::Info, "Touch skipped.").await?;
@@ -470,31 +461,27 @@ pub async fn snooze(
 ) -> Result<Response> {
     let mut errors = FormErrors::default();
     let until = errors.optional_date("until", &form.until);
-    let today = format::today(&user.time_zone);
-    let Some(until) = until.filter(|d| *d > today) else {
-        let message = "Snooze to a date after today.";
-        return side_form_problem(
-            &state,
-            layout,
-            &user,
-            &scope,
-            &headers,
-            id,
-            "until",
-            message,
-            &form.until,
-        )
-        .await;
+    let until = match actions::check_snooze_until(until, &user.time_zone) {
+        Ok(until) => until,
+        Err(message) => {
+            return side_form_problem(
+                &state,
+                layout,
+                &user,
+                &scope,
+                &headers,
+                id,
+                "until",
+                message,
+                &form.until,
+            )
+            .await;
+        }
     };
     let mut tx = state.db.begin().await?;
-    let touch = touches_db::lock(&mut tx, &scope, id)
+    actions::snooze(&mut tx, &scope, user.id, id, until)
         .await?
         .ok_or(AppError::NotFound)?;
-    let hours = touches_db::working_hours(&mut *tx, touch.owner_id).await?;
-    let at = schedule::local_instant(until, hours.start, &hours.time_zone)
-        .unwrap_or_else(|| until.midnight().assume_utc());
-    let note = format!("Until {}", format::date(until));
-    touches_db::snooze(&mut tx, user.id, &touch, at, &note).await?;
     tx.commit().await?;
     if headers.get("x-work-mode").is_none() {
         flash(

@@ -1,6 +1,7 @@
 //! Touches: the scheduled steps a rep works, from a cadence or a re-engage date; the Today
 //! queue and its keyboard-driven work mode; the dead-ends list.
 
+pub mod actions;
 pub mod db;
 pub mod handlers;
 pub mod queue;

@@ -85,6 +85,18 @@ pub async fn due_for_owner(
     until: OffsetDateTime,
     limit: i64,
 ) -> sqlx::Result<Vec<QueuedTouch>> {
+    due_for_owner_after(db, owner_id, until, None, limit).await
+}
+
+/// The same queue from after a `(due_at, id)` position, for paging through it.
+pub async fn due_for_owner_after(
+    db: impl PgExecutor<'_>,
+    owner_id: i64,
+    until: OffsetDateTime,
+    after: Option<(OffsetDateTime, i64)>,
+    limit: i64,
+) -> sqlx::Result<Vec<QueuedTouch>> {
+    let (after_at, after_id) = after.unzip();
     sqlx::query_as!(
         QueuedTouch,
         r#"select t.id, t.prospect_id, t.kind as "kind: TouchKind", t.channel as "channel: Channel",
@@ -102,11 +114,14 @@ pub async fn due_for_owner(
            left join enrollments e on e.id = t.enrollment_id
            left join cadences c on c.id = e.cadence_id
            where t.owner_id = $1 and t.status = 'pending' and t.due_at < $2
+             and ($4::timestamptz is null or (t.due_at, t.id) > ($4, $5))
            order by t.due_at, t.id
            limit $3"#,
         owner_id,
         until,
-        limit
+        limit,
+        after_at,
+        after_id
     )
     .fetch_all(db)
     .await

@@ -1,6 +1,7 @@
 //! What every page shares: the layout (user, navigation, CSRF token, flash messages),
 //! form errors, and the formatting of dates and money for people.
 
+pub mod cursor;
 pub mod flash;
 pub mod form;
 pub mod format;

@@ -12,7 +12,7 @@ use sqlx::{ConnectOptions as _, PgPool, postgres::PgPoolOptions};
 use crate::support::TestApp;
 
 /// Runs the built binary with only the given variables (no `.env`: production mode reads none).
-fn prospector(args: &[&str], vars: &[(&str, &str)]) -> Output {
+pub(crate) fn prospector(args: &[&str], vars: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_prospector"));
     command
         .args(args)
@@ -33,7 +33,7 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-fn database_url(pool: &PgPool) -> String {
+pub(crate) fn database_url(pool: &PgPool) -> String {
     pool.connect_options().to_url_lossy().to_string()
 }
 

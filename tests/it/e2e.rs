@@ -519,6 +519,142 @@ struct NextStep {
     occurred_at: time::OffsetDateTime,
 }
 
+/// Data in and out in a real browser: a rep uploads a CRM export, sees its columns mapped
+/// and its problems, starts the import with a cadence, watches it finish, then creates an
+/// API token and a calendar address on the profile page.
+#[sqlx::test]
+async fn a_rep_imports_a_csv_and_sets_up_the_api_and_the_calendar(pool: PgPool) {
+    use prospector::{cadences::Purpose, interactions::Channel, scheduler::Scheduler, users::Role};
+
+    let app = TestApp::spawn(pool).await;
+    let rita = app
+        .create_user("rita@example.com", "Rita Rep", Role::Rep, None)
+        .await;
+    let cadence = app
+        .create_cadence(
+            rita,
+            "Outbound",
+            Purpose::Pursue,
+            true,
+            &[(Channel::Call, 0)],
+        )
+        .await;
+    let mut csv = String::from("First Name,Last Name,Email,Company Name,Job Title\n");
+    for i in 1..=40 {
+        csv.push_str(&format!(
+            "Person{i},Test,person{i}@example.org,Company {},Buyer\n",
+            i % 7
+        ));
+    }
+    csv.push_str("Again,Test,person3@example.org,Company 3,Buyer\n");
+    let file =
+        std::env::temp_dir().join(format!("prospector-e2e-import-{}.csv", std::process::id()));
+    std::fs::write(&file, csv).expect("write the CSV");
+
+    let browser = Browser::launch().await;
+    browser
+        .sign_in(&app, "rita@example.com", crate::support::PASSWORD)
+        .await;
+    browser.visit(&app, "/imports").await;
+    browser
+        .client
+        .find(Locator::Css("input[type=file]"))
+        .await
+        .expect("the file field")
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("choose the file");
+    browser
+        .click("form[enctype='multipart/form-data'] button[type=submit]")
+        .await;
+    browser
+        .client
+        .wait()
+        .for_element(Locator::Css("form#mapping"))
+        .await
+        .expect("the mapping page");
+    let _ = std::fs::remove_file(&file);
+    let mapped = |column: usize| {
+        let client = browser.client.clone();
+        async move {
+            client
+                .find(Locator::Css(&format!("#column_{column}")))
+                .await
+                .expect("a column")
+                .prop("value")
+                .await
+                .expect("its value")
+                .unwrap_or_default()
+        }
+    };
+    assert_eq!(mapped(0).await, "first_name");
+    assert_eq!(mapped(2).await, "email");
+    assert_eq!(mapped(3).await, "account_name");
+    assert!(browser.text("#summary").await.contains("40"));
+    browser
+        .client
+        .find(Locator::Css("#cadence_id"))
+        .await
+        .expect("the cadence field")
+        .select_by_value(&cadence.to_string())
+        .await
+        .expect("choose the cadence");
+    browser.screenshot("import-mapping").await;
+    browser.click("button[value=start]").await;
+    browser
+        .client
+        .wait()
+        .for_element(Locator::Css("#progress progress"))
+        .await
+        .expect("the progress page");
+
+    // The background import, as a server's scheduler runs it; the page refreshes itself.
+    Scheduler::new(app.db.clone())
+        .run_once(time::OffsetDateTime::now_utc())
+        .await
+        .expect("a scheduler pass");
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//section[@id='progress']/h2[normalize-space()='Done']",
+        ))
+        .await
+        .expect("the page shows the import done");
+    let counts = browser.text("#counts").await;
+    let counts = counts.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(counts.contains("40 created"), "{counts}");
+    assert!(
+        browser
+            .text("#problems")
+            .await
+            .contains("Line 4 has the same email")
+    );
+    browser.screenshot("import-done").await;
+    let enrolled: i64 =
+        sqlx::query_scalar("select count(*) from enrollments where status = 'active'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(enrolled, 40);
+
+    browser.visit(&app, "/profile").await;
+    browser.fill("#name", "Spreadsheet sync").await;
+    browser
+        .click("form[action='/profile/tokens'] button[type=submit]")
+        .await;
+    let token = browser.text("#new-token code.secret").await;
+    assert!(token.starts_with("pt_"));
+    browser
+        .click("form[action='/profile/calendar'] button[type=submit]")
+        .await;
+    let feed = browser.text("#new-feed code.secret").await;
+    let calendar = reqwest::get(&feed).await.expect("fetch the feed");
+    assert_eq!(calendar.status(), reqwest::StatusCode::OK);
+    assert!(calendar.text().await.unwrap().contains("BEGIN:VEVENT"));
+}
+
 /// The manager's dashboard in a real browser: every widget draws its charts at a readable
 /// size, a chart's data table opens with a click, and a number in a chart leads to the
 /// prospects behind it.

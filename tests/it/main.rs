@@ -3,13 +3,18 @@
 
 mod accounts;
 mod admin;
+mod api;
 mod auth;
 mod cadences;
+mod calendar;
 mod cli;
 mod dashboard;
 mod e2e;
+mod export;
+mod import;
 mod interactions;
 mod mail;
+mod openapi;
 mod prospects;
 mod recovery;
 mod reminders;

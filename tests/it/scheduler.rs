@@ -752,7 +752,7 @@ async fn the_loop_wakes_on_notifications_and_survives_lost_connections(pool: PgP
 const COOKIE_KEY: &str =
     "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw==";
 
-fn prospector(pool: &PgPool, args: &[&str]) -> Command {
+pub(crate) fn prospector(pool: &PgPool, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_prospector"));
     command
         .args(args)
@@ -776,7 +776,7 @@ fn run(pool: &PgPool, args: &[&str]) -> Output {
 
 /// A running `prospector` process, killed (if still running) and reaped when dropped, so
 /// that a failing test leaves no process behind on a database about to be dropped.
-struct Running(Child);
+pub(crate) struct Running(pub(crate) Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -785,7 +785,7 @@ impl Drop for Running {
     }
 }
 
-fn spawn(pool: &PgPool, args: &[&str]) -> Running {
+pub(crate) fn spawn(pool: &PgPool, args: &[&str]) -> Running {
     Running(
         prospector(pool, args)
             .stdout(Stdio::null())

@@ -73,3 +73,38 @@ impl TestApp {
         .expect("insert a prospect")
     }
 }
+
+impl TestApp {
+    /// A cadence (through the app's own `cadences::db::create`) with one step per
+    /// (channel, delay in business days); returns its id.
+    pub async fn create_cadence(
+        &self,
+        created_by: i64,
+        name: &str,
+        purpose: prospector::cadences::Purpose,
+        is_default: bool,
+        steps: &[(prospector::interactions::Channel, i16)],
+    ) -> i64 {
+        use prospector::cadences::db::{CadenceInput, StepInput, create};
+        let input = CadenceInput {
+            name: name.into(),
+            purpose,
+            description: String::new(),
+            is_default,
+            steps: steps
+                .iter()
+                .map(|(channel, delay)| StepInput {
+                    channel: *channel,
+                    delay_business_days: *delay,
+                    window: None,
+                    instructions: format!("{} the prospect", channel.label()),
+                    template: "Hi {{first_name}}".into(),
+                })
+                .collect(),
+        };
+        let mut conn = self.db.acquire().await.expect("a connection");
+        create(&mut conn, created_by, &input)
+            .await
+            .expect("create a cadence")
+    }
+}

@@ -2,6 +2,7 @@
 //! on a loopback port over the test's own database; `TestClient` is a browser-like HTTP
 //! client with its own cookies that does not follow redirects, so tests can assert on them.
 
+pub mod api;
 mod client;
 mod fixtures;
 pub mod org;

@@ -46,3 +46,21 @@ pub async fn org(pool: PgPool) -> Org {
         sam,
     }
 }
+
+impl Org {
+    /// The default pursue cadence "Outbound", made by Maya, with these (channel, delay) steps.
+    pub async fn outbound_cadence(
+        &self,
+        steps: &[(prospector::interactions::Channel, i16)],
+    ) -> i64 {
+        self.app
+            .create_cadence(
+                self.maya,
+                "Outbound",
+                prospector::cadences::Purpose::Pursue,
+                true,
+                steps,
+            )
+            .await
+    }
+}

@@ -1,0 +1,49 @@
+//! `GET /calendar/{secret}.ics`: the feed itself. Creating and revoking it is on the
+//! profile page (`profile`).
+
+use axum::{
+    extract::{Path, State},
+    http::header,
+    response::{IntoResponse, Response},
+};
+use time::{Duration, OffsetDateTime};
+
+use super::{db, ics};
+use crate::{
+    error::{AppError, Result},
+    state::AppState,
+};
+
+/// How far back and ahead a feed reaches: recent meetings for context, and the touches
+/// of the coming quarter (older open touches are overdue work: they show at their date).
+const PAST: Duration = Duration::days(60);
+const AHEAD: Duration = Duration::days(120);
+
+pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response> {
+    let token = file.strip_suffix(".ics").ok_or(AppError::NotFound)?;
+    let subscriber = db::subscriber(&state.db, token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = OffsetDateTime::now_utc();
+    let entries = db::entries(&state.db, subscriber.user_id, now - PAST, now + AHEAD).await?;
+    let body = ics::render(
+        &entries,
+        &subscriber.name,
+        &subscriber.time_zone,
+        &state.config.base_url,
+        now,
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "inline; filename=\"prospector.ics\"",
+            ),
+            // Subscribers poll; a short private cache spares a refresh storm.
+            (header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        body,
+    )
+        .into_response())
+}
