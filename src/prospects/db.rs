@@ -754,8 +754,12 @@ pub async fn list(
     q.push(columns);
     match scope.owner_ids() {
         // A team: each owner's page read from their owner-leading index, then merged, so
-        // that a deep page or a rare filter never walks the whole table.
-        Some(owners) if owners.len() > 1 && filter.owner_id.is_none() => {
+        // that a deep page or a rare filter never walks the whole table. A search is the
+        // exception: its trigram indexes find the few matches faster over everyone, and
+        // the team is then a filter on them.
+        Some(owners)
+            if owners.len() > 1 && filter.owner_id.is_none() && filter.search.is_none() =>
+        {
             q.push(" from unnest(").push_bind(owners.to_vec()).push(
                 "::bigint[]) as o (owner_id)
                      cross join lateral (select p.* from prospects p where p.owner_id = o.owner_id",

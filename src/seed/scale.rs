@@ -325,6 +325,7 @@ struct Bars {
     stage: ProgressBar,
     rows: ProgressBar,
     indexes: ProgressBar,
+    started: Instant,
 }
 
 impl Bars {
@@ -355,16 +356,18 @@ impl Bars {
             stage,
             rows,
             indexes,
+            started: Instant::now(),
         }
     }
 
     fn stage(&self, what: &str) {
         self.stage.set_message(what.to_string());
         // Without a terminal the bars are hidden: say each stage on a line of its own.
+        let line = format!("==> {what} (at {} s)", self.started.elapsed().as_secs());
         if self.multi.is_hidden() {
-            eprintln!("==> {what}");
+            eprintln!("{line}");
         } else {
-            let _ = self.multi.println(format!("==> {what}"));
+            let _ = self.multi.println(line);
         }
     }
 

@@ -14,7 +14,7 @@ use crate::{
 /// How far ahead Today looks.
 pub const HORIZON_DAYS: i64 = 7;
 /// The most touches Today lists (overdue first); work mode goes through all of them.
-pub const QUEUE_LIMIT: i64 = 200;
+pub const QUEUE_LIMIT: i64 = 100;
 
 #[derive(Debug, Clone)]
 pub struct QueuedTouch {
@@ -250,7 +250,9 @@ pub struct DeadEnd {
 pub const DEAD_END_LIMIT: i64 = 500;
 
 /// Open prospects (new, current or future; contactable) with no touch to do and no
-/// recorded reason why not: the prospects the process has dropped.
+/// recorded reason why not: the prospects the process has dropped. `prospects_dead_end_idx`
+/// holds every part of the condition but the count of open touches, which changes too
+/// often to be indexed (see migration 0006).
 pub async fn dead_ends(
     db: impl PgExecutor<'_>,
     scope: &Scope,

@@ -205,6 +205,35 @@ async fn the_list_searches_and_filters_by_interest_and_tag(pool: PgPool) {
     assert!(nothing.body.contains("No prospect matches these filters"));
 }
 
+#[sqlx::test]
+async fn a_managers_search_covers_the_team_and_no_one_else(pool: PgPool) {
+    let org = org(pool).await;
+    let app = &org.app;
+    let ritas = app.create_prospect(org.rita, "Ada", "Lovelace", None).await;
+    let ravis = app
+        .create_prospect(org.ravi, "Adam", "Smith", Some("adam@example.org"))
+        .await;
+    let mayas = app
+        .create_prospect(org.maya, "Adaline", "Byron", None)
+        .await;
+    app.create_prospect(org.sam, "Ada", "Yonath", None).await;
+    app.create_prospect(org.ravi, "Grace", "Hopper", None).await;
+    let maya = app.signed_in(MAYA).await;
+
+    // The newest first, as without a search, and only North's.
+    assert_eq!(
+        list(&maya, "/prospects?q=ada").await,
+        vec![mayas, ravis, ritas]
+    );
+    assert_eq!(
+        list(&maya, &format!("/prospects?q=ada&owner={}", org.ravi)).await,
+        vec![ravis]
+    );
+    assert!(list(&maya, "/prospects?q=yonath").await.is_empty());
+    let admin = app.signed_in(ADMIN).await;
+    assert_eq!(list(&admin, "/prospects?q=yonath").await.len(), 1);
+}
+
 /// 120 prospects for `owner` in one statement: repeated names and touch times (so that
 /// every sort needs its id tie-break), untouched ones, a name with `~` and `&`, and every
 /// second one tagged `even`.

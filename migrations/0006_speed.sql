@@ -1,0 +1,22 @@
+-- What the benchmarks at scale asked for (BENCHMARKS.md).
+
+-- The events about a touch: without it, deleting a touch (its foreign key) reads every event.
+create index prospect_events_touch_idx on prospect_events (touch_id) where touch_id is not null;
+
+-- Scheduling a touch changes its prospect's count of open touches. A column that an index
+-- names, even in its predicate, makes every update of it write a new entry into each of the
+-- prospects' indexes (two of them GIN). Without `open_touches` in the dead ends' predicate,
+-- and with room left on each page, that update is a heap-only one: one new row version, no
+-- index writes. The dead-ends list and count read past an owner's prospects that have open
+-- touches: a rep's few thousand at most, from one index range.
+drop index prospects_dead_end_idx;
+create index prospects_dead_end_idx
+    on prospects (owner_id, (coalesce(last_interaction_at, '-infinity')) desc, id desc)
+    where interest in ('new', 'current', 'future') and not do_not_contact
+      and no_next_step_reason is null;
+alter table prospects set (fillfactor = 85);
+
+-- A refill aggregates the whole history at once (after a bulk load, or `prospector rollups
+-- rebuild`): with room to hash in memory, instead of batches spilled to disk, the cadence
+-- steps' refill over ten million interactions takes seconds, not minutes.
+alter function rollups_refill() set work_mem = '256MB';
