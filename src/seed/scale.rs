@@ -96,6 +96,12 @@ const ZONES: [(&str, i64); 8] = [
     ("Australia/Sydney", 10),
 ];
 
+/// How many COPY streams feed a table: the interactions, most of the rows, are parsed by
+/// two server processes (one per core) taking their chunks in turn.
+fn copy_streams(table: &str) -> usize {
+    if table == "interactions" { 2 } else { 1 }
+}
+
 /// The tables written by COPY, in the order their rows are referenced.
 const TABLES: [(&str, &str); 7] = [
     (
@@ -561,42 +567,53 @@ const CHUNK: usize = 1 << 20;
 
 type Copies = Vec<tokio::task::JoinHandle<anyhow::Result<()>>>;
 
-async fn start_copies(db: &PgPool) -> anyhow::Result<(Vec<mpsc::Sender<Vec<u8>>>, Copies)> {
+async fn start_copies(db: &PgPool) -> anyhow::Result<(Vec<Vec<CopySender>>, Copies)> {
     let mut senders = Vec::new();
     let mut tasks = Vec::new();
     for (table, columns) in TABLES {
-        let (tx, mut rx) = mpsc::channel::<Vec<u8>>(8);
-        let mut conn = db.acquire().await?.detach();
-        conn.execute("set session_replication_role = replica; set synchronous_commit = off")
-            .await?;
-        senders.push(tx);
-        tasks.push(tokio::spawn(async move {
-            let mut copy = conn
-                .copy_in_raw(&format!("copy {table} ({columns}) from stdin"))
+        let mut streams = Vec::new();
+        for _ in 0..copy_streams(table) {
+            let (tx, mut rx) = mpsc::channel::<Vec<u8>>(8);
+            let mut conn = db.acquire().await?.detach();
+            conn.execute("set session_replication_role = replica; set synchronous_commit = off")
                 .await?;
-            while let Some(chunk) = rx.recv().await {
-                copy.send(chunk).await?;
-            }
-            copy.finish()
-                .await
-                .with_context(|| format!("copying {table}"))?;
-            Ok(())
-        }));
+            streams.push(tx);
+            tasks.push(tokio::spawn(async move {
+                let mut copy = conn
+                    .copy_in_raw(&format!("copy {table} ({columns}) from stdin"))
+                    .await?;
+                while let Some(chunk) = rx.recv().await {
+                    copy.send(chunk).await?;
+                }
+                copy.finish()
+                    .await
+                    .with_context(|| format!("copying {table}"))?;
+                Ok(())
+            }));
+        }
+        senders.push(streams);
     }
     Ok((senders, tasks))
 }
 
-/// A table's rows being written: a text-format buffer sent in chunks.
+/// Where a table's chunks of rows go: one of its COPY streams.
+type CopySender = mpsc::Sender<Vec<u8>>;
+
+/// A table's rows being written: a text-format buffer sent in chunks, to each of the
+/// table's COPY streams in turn.
 struct Table {
-    sender: mpsc::Sender<Vec<u8>>,
+    streams: Vec<CopySender>,
+    chunks: usize,
     buf: Vec<u8>,
     rows: u64,
 }
 
 impl Table {
-    fn new(sender: mpsc::Sender<Vec<u8>>) -> Self {
+    fn new(streams: Vec<CopySender>) -> Self {
+        assert!(!streams.is_empty(), "a table needs a COPY stream");
         Table {
-            sender,
+            streams,
+            chunks: 0,
             buf: Vec::with_capacity(CHUNK + 4096),
             rows: 0,
         }
@@ -613,7 +630,9 @@ impl Table {
 
     fn flush(&mut self) -> anyhow::Result<()> {
         let full = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK + 4096));
-        self.sender
+        let stream = &self.streams[self.chunks % self.streams.len()];
+        self.chunks += 1;
+        stream
             .blocking_send(full)
             .map_err(|_| anyhow::anyhow!("a COPY stopped early (see its error)"))
     }
@@ -776,7 +795,7 @@ struct Touchpoint {
 fn generate(
     sizes: &Sizes,
     org: &Organisation,
-    senders: Vec<mpsc::Sender<Vec<u8>>>,
+    senders: Vec<Vec<CopySender>>,
     bar: &ProgressBar,
 ) -> anyhow::Result<Ids> {
     let mut rng = StdRng::seed_from_u64(20_261_201);
@@ -1393,7 +1412,7 @@ mod tests {
     #[test]
     fn the_text_format_writes_nulls_dates_and_times() {
         let (tx, _rx) = mpsc::channel(1);
-        let mut t = Table::new(tx);
+        let mut t = Table::new(vec![tx]);
         t.int(7).null().ts(0).date(1).text("x");
         t.end_row().unwrap();
         assert_eq!(

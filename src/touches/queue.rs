@@ -99,23 +99,16 @@ pub async fn due_for_owner_after(
     let (after_at, after_id) = after.unzip();
     sqlx::query_as!(
         QueuedTouch,
-        r#"select t.id, t.prospect_id, t.kind as "kind: TouchKind", t.channel as "channel: Channel",
-                  t.due_at, p.first_name, p.last_name, p.title, p.email::text as email,
-                  a.name as "account_name?", u.name as owner_name,
-                  p.interest as "interest: InterestState",
-                  s.position as "position?", s.instructions as "instructions?", s.template as "template?",
-                  (select count(*) from cadence_steps s2 where s2.version_id = s.version_id) as step_count,
-                  c.name as "cadence_name?"
-           from touches t
-           join prospects p on p.id = t.prospect_id
-           join users u on u.id = t.owner_id
-           left join accounts a on a.id = p.account_id
-           left join cadence_steps s on s.id = t.step_id
-           left join enrollments e on e.id = t.enrollment_id
-           left join cadences c on c.id = e.cadence_id
-           where t.owner_id = $1 and t.status = 'pending' and t.due_at < $2
-             and ($4::timestamptz is null or (t.due_at, t.id) > ($4, $5))
-           order by t.due_at, t.id
+        r#"select q.id as "id!", q.prospect_id as "prospect_id!", q.kind as "kind!: TouchKind",
+                  q.channel as "channel!: Channel", q.due_at as "due_at!",
+                  q.first_name as "first_name!", q.last_name as "last_name!", q.title as "title!",
+                  q.email, q.account_name, q.owner_name as "owner_name!",
+                  q.interest as "interest!: InterestState", q.position, q.instructions,
+                  q.template, q.step_count, q.cadence_name
+           from queued_touches q
+           where q.owner_id = $1 and q.status = 'pending' and q.due_at < $2
+             and ($4::timestamptz is null or (q.due_at, q.id) > ($4, $5))
+           order by q.due_at, q.id
            limit $3"#,
         owner_id,
         until,
@@ -152,22 +145,15 @@ pub async fn get(
 ) -> sqlx::Result<Option<QueuedTouch>> {
     sqlx::query_as!(
         QueuedTouch,
-        r#"select t.id, t.prospect_id, t.kind as "kind: TouchKind", t.channel as "channel: Channel",
-                  t.due_at, p.first_name, p.last_name, p.title, p.email::text as email,
-                  a.name as "account_name?", u.name as owner_name,
-                  p.interest as "interest: InterestState",
-                  s.position as "position?", s.instructions as "instructions?", s.template as "template?",
-                  (select count(*) from cadence_steps s2 where s2.version_id = s.version_id) as step_count,
-                  c.name as "cadence_name?"
-           from touches t
-           join prospects p on p.id = t.prospect_id
-           join users u on u.id = t.owner_id
-           left join accounts a on a.id = p.account_id
-           left join cadence_steps s on s.id = t.step_id
-           left join enrollments e on e.id = t.enrollment_id
-           left join cadences c on c.id = e.cadence_id
-           where t.id = $1 and t.status = 'pending'
-             and ($2::bigint[] is null or p.owner_id = any($2))"#,
+        r#"select q.id as "id!", q.prospect_id as "prospect_id!", q.kind as "kind!: TouchKind",
+                  q.channel as "channel!: Channel", q.due_at as "due_at!",
+                  q.first_name as "first_name!", q.last_name as "last_name!", q.title as "title!",
+                  q.email, q.account_name, q.owner_name as "owner_name!",
+                  q.interest as "interest!: InterestState", q.position, q.instructions,
+                  q.template, q.step_count, q.cadence_name
+           from queued_touches q
+           where q.id = $1 and q.status = 'pending'
+             and ($2::bigint[] is null or q.prospect_owner_id = any($2))"#,
         id,
         scope.owner_ids() as Option<&[i64]>
     )
