@@ -138,7 +138,7 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|old| old.find("\n## Notes").map(|at| old[at..].to_string()))
         .unwrap_or_default();
     let write = |report: String| {
-        std::fs::write(&o.out, format!("{}{notes}", report.trim_end()))
+        std::fs::write(&o.out, format!("{}\n{notes}", report.trim_end()))
             .with_context(|| format!("writing {}", o.out.display()))
     };
     write(report(&o, &dataset, &pages, None, peak_rss_kib).await?)?;
