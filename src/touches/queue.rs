@@ -16,7 +16,15 @@ pub const HORIZON_DAYS: i64 = 7;
 /// The most touches Today lists (overdue first); work mode goes through all of them.
 pub const QUEUE_LIMIT: i64 = 100;
 
-#[derive(Debug, Clone)]
+/// A touch to do as Today and work mode show it, from the view `queued_touches`
+/// (migration 0006); each query adds its own condition and order.
+const QUEUED: &str = "select q.id, q.prospect_id, q.kind, q.channel, q.due_at, q.first_name,
+                             q.last_name, q.title, q.email, q.account_name, q.owner_name,
+                             q.interest, q.position, q.step_count, q.instructions, q.template,
+                             q.cadence_name
+                      from queued_touches q";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QueuedTouch {
     pub id: i64,
     pub prospect_id: i64,
@@ -97,25 +105,18 @@ pub async fn due_for_owner_after(
     limit: i64,
 ) -> sqlx::Result<Vec<QueuedTouch>> {
     let (after_at, after_id) = after.unzip();
-    sqlx::query_as!(
-        QueuedTouch,
-        r#"select q.id as "id!", q.prospect_id as "prospect_id!", q.kind as "kind!: TouchKind",
-                  q.channel as "channel!: Channel", q.due_at as "due_at!",
-                  q.first_name as "first_name!", q.last_name as "last_name!", q.title as "title!",
-                  q.email, q.account_name, q.owner_name as "owner_name!",
-                  q.interest as "interest!: InterestState", q.position, q.instructions,
-                  q.template, q.step_count, q.cadence_name
-           from queued_touches q
-           where q.owner_id = $1 and q.status = 'pending' and q.due_at < $2
-             and ($4::timestamptz is null or (q.due_at, q.id) > ($4, $5))
-           order by q.due_at, q.id
-           limit $3"#,
-        owner_id,
-        until,
-        limit,
-        after_at,
-        after_id
-    )
+    sqlx::query_as::<_, QueuedTouch>(&format!(
+        "{QUEUED}
+         where q.owner_id = $1 and q.status = 'pending' and q.due_at < $2
+           and ($4::timestamptz is null or (q.due_at, q.id) > ($4, $5))
+         order by q.due_at, q.id
+         limit $3"
+    ))
+    .bind(owner_id)
+    .bind(until)
+    .bind(limit)
+    .bind(after_at)
+    .bind(after_id)
     .fetch_all(db)
     .await
 }
@@ -143,20 +144,13 @@ pub async fn get(
     scope: &Scope,
     id: i64,
 ) -> sqlx::Result<Option<QueuedTouch>> {
-    sqlx::query_as!(
-        QueuedTouch,
-        r#"select q.id as "id!", q.prospect_id as "prospect_id!", q.kind as "kind!: TouchKind",
-                  q.channel as "channel!: Channel", q.due_at as "due_at!",
-                  q.first_name as "first_name!", q.last_name as "last_name!", q.title as "title!",
-                  q.email, q.account_name, q.owner_name as "owner_name!",
-                  q.interest as "interest!: InterestState", q.position, q.instructions,
-                  q.template, q.step_count, q.cadence_name
-           from queued_touches q
-           where q.id = $1 and q.status = 'pending'
-             and ($2::bigint[] is null or q.prospect_owner_id = any($2))"#,
-        id,
-        scope.owner_ids() as Option<&[i64]>
-    )
+    sqlx::query_as::<_, QueuedTouch>(&format!(
+        "{QUEUED}
+         where q.id = $1 and q.status = 'pending'
+           and ($2::bigint[] is null or q.prospect_owner_id = any($2))"
+    ))
+    .bind(id)
+    .bind(scope.owner_ids())
     .fetch_optional(db)
     .await
 }
