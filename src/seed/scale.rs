@@ -644,13 +644,6 @@ impl Table {
         self
     }
 
-    fn opt_int(&mut self, v: Option<i64>) -> &mut Self {
-        match v {
-            Some(v) => self.int(v),
-            None => self.null(),
-        }
-    }
-
     /// Text without tabs, newlines or backslashes (all generated text is).
     fn text(&mut self, v: &str) -> &mut Self {
         self.buf.extend_from_slice(v.as_bytes());
@@ -658,9 +651,11 @@ impl Table {
         self
     }
 
-    fn opt_text(&mut self, v: Option<&str>) -> &mut Self {
+    /// A field that may be missing: written by `write` (`Table::int`, `Table::text`, …), or
+    /// `\N`.
+    fn opt<T>(&mut self, v: Option<T>, write: fn(&mut Self, T) -> &mut Self) -> &mut Self {
         match v {
-            Some(v) => self.text(v),
+            Some(v) => write(self, v),
             None => self.null(),
         }
     }
@@ -689,25 +684,11 @@ impl Table {
         self
     }
 
-    fn opt_ts(&mut self, unix: Option<i64>) -> &mut Self {
-        match unix {
-            Some(t) => self.ts(t),
-            None => self.null(),
-        }
-    }
-
     /// A day number (days since 1970-01-01) as `YYYY-MM-DD`.
     fn date(&mut self, day: i64) -> &mut Self {
         self.push_date(day);
         self.buf.push(b'\t');
         self
-    }
-
-    fn opt_date(&mut self, day: Option<i64>) -> &mut Self {
-        match day {
-            Some(d) => self.date(d),
-            None => self.null(),
-        }
     }
 
     fn push_date(&mut self, day: i64) {
@@ -1041,10 +1022,10 @@ fn generate(
                 .int(logger)
                 .text(p.channel)
                 .text(p.outcome)
-                .opt_text(p.decision)
-                .opt_text(p.no_interest_reason)
-                .opt_date(p.re_engage_on)
-                .opt_int(opportunity_id)
+                .opt(p.decision, Table::text)
+                .opt(p.no_interest_reason, Table::text)
+                .opt(p.re_engage_on, Table::date)
+                .opt(opportunity_id, Table::int)
                 .ts(p.at)
                 .date(local_day(p.at, logger_offset))
                 .ts(p.at);
@@ -1100,8 +1081,11 @@ fn generate(
                 .text(stage.as_str())
                 .int(value)
                 .int(i64::from(stage.default_probability()))
-                .opt_text((stage == Stage::Lost).then_some("Chose a competitor"))
-                .opt_ts(closed)
+                .opt(
+                    (stage == Stage::Lost).then_some("Chose a competitor"),
+                    Table::text,
+                )
+                .opt(closed, Table::ts)
                 .ts(opened)
                 .ts(closed.unwrap_or(opened))
                 .ts(closed.unwrap_or(opened).max(last_at.unwrap_or(opened)));
@@ -1266,7 +1250,7 @@ fn generate(
                 .text(ending)
                 .int(1)
                 .int(owner)
-                .opt_text(reason)
+                .opt(reason, Table::text)
                 .ts(started)
                 .ts(at)
                 .ts(at)
@@ -1290,8 +1274,11 @@ fn generate(
                 .text(channel)
                 .ts(started)
                 .text(status)
-                .opt_text((status == "skipped").then_some("Left Pursue: No interest"))
-                .opt_int((status == "done").then_some(first_interaction))
+                .opt(
+                    (status == "skipped").then_some("Left Pursue: No interest"),
+                    Table::text,
+                )
+                .opt((status == "done").then_some(first_interaction), Table::int)
                 .ts(at)
                 .date(local_day(at, offset))
                 .ts(started)
@@ -1316,9 +1303,9 @@ fn generate(
                 .ts(due)
                 .text(if honoured { "done" } else { "pending" })
                 .null()
-                .opt_int(honoured.then_some(next_interaction - 1))
-                .opt_ts(done_at)
-                .opt_date(done_at.map(|at| local_day(at, offset)))
+                .opt(honoured.then_some(next_interaction - 1), Table::int)
+                .opt(done_at, Table::ts)
+                .opt(done_at.map(|at| local_day(at, offset)), Table::date)
                 .ts(points[plan_points - 1].at)
                 .date(local_day(due, offset))
                 .bool(false);
@@ -1352,14 +1339,14 @@ fn generate(
             .text(&tags)
             .text(interest)
             .bool(story == Story::NoInterest && i % 10 == 0)
-            .opt_date(re_engage_on.filter(|_| interest == "future"))
-            .opt_ts(last_at)
+            .opt(re_engage_on.filter(|_| interest == "future"), Table::date)
+            .opt(last_at, Table::ts)
             .ts(created_at)
             .ts(last_at.unwrap_or(created_at))
-            .opt_text(dead_reason)
+            .opt(dead_reason, Table::text)
             .int(open_touches)
-            .opt_ts(first_touch.map(|f| f.0))
-            .opt_date(first_touch.map(|f| f.1))
+            .opt(first_touch.map(|f| f.0), Table::ts)
+            .opt(first_touch.map(|f| f.1), Table::date)
             .int(contact)
             .int(funnel_opportunity);
         prospects.end_row()?;
