@@ -92,23 +92,40 @@ pub async fn compact(db: &PgPool) -> sqlx::Result<u64> {
     Ok(folded)
 }
 
-/// Rebuilds every derived column and rollup from the source rows, for after a bulk load
-/// made with triggers off (`session_replication_role = replica`).
+/// Every table a refill rebuilds from its scan view: the rollups, and the comebacks (one
+/// row per comeback, not sums), the costliest first.
+pub const REFILLED: [&str; 9] = [
+    "cadence_step_rollup",
+    "activity_rollup",
+    "comebacks",
+    "funnel_rollup",
+    "prospect_rollup",
+    "tag_rollup",
+    "pipeline_rollup",
+    "re_engage_rollup",
+    "cadence_exit_rollup",
+];
+
+/// The statement that rebuilds `table` (one of [`REFILLED`]) from the source rows; each
+/// runs on its own, so a bulk loader can run several side by side.
+pub fn refill_statement(table: &str) -> String {
+    debug_assert!(REFILLED.contains(&table), "{table} is not refilled");
+    format!("select rollup_refill('{table}')")
+}
+
+/// Rebuilds every derived column and rollup from the source rows, in one transaction, for
+/// after a bulk load made with triggers off (`session_replication_role = replica`).
 pub async fn refresh_all(db: &PgPool) -> sqlx::Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query!("select prospects_refresh_flow()")
         .execute(&mut *tx)
         .await?;
-    sqlx::query!("select rollups_refill()")
-        .execute(&mut *tx)
-        .await?;
+    for table in REFILLED {
+        sqlx::query!("select rollup_refill($1)", table)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await
-}
-
-/// Rebuilds the rollups only, trusting the derived columns (a bulk loader that wrote them).
-pub async fn refill(db: &PgPool) -> sqlx::Result<()> {
-    sqlx::query!("select rollups_refill()").execute(db).await?;
-    Ok(())
 }
 
 /// Where the rollups and derived columns disagree with a full scan of the source rows, one

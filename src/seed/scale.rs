@@ -17,10 +17,16 @@
 //!
 //! Speed: rows are generated on a thread and streamed to PostgreSQL with `COPY` on one
 //! connection per table, with triggers off (`session_replication_role = replica`) and the
-//! secondary indexes dropped; the indexes are rebuilt and the rollups refilled from their
-//! scan views afterwards.
+//! secondary indexes dropped. The generator sums the activity rollup (the one over ten
+//! million interactions) as it goes; afterwards the indexes are rebuilt, and the other
+//! rollups refilled from their scan views, two statements at a time (one per core).
 
-use std::{fmt::Write as _, sync::Arc, time::Instant};
+use std::{
+    collections::{HashMap, VecDeque},
+    fmt::Write as _,
+    sync::Arc,
+    time::Instant,
+};
 
 use anyhow::Context as _;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -102,8 +108,10 @@ fn copy_streams(table: &str) -> usize {
     if table == "interactions" { 2 } else { 1 }
 }
 
-/// The tables written by COPY, in the order their rows are referenced.
-const TABLES: [(&str, &str); 7] = [
+/// The tables written by COPY, in the order their rows are referenced; the first seven
+/// have an id sequence. The generator sums the activity rollup as it writes the
+/// interactions, instead of a refill grouping ten million of them afterwards.
+const TABLES: [(&str, &str); 8] = [
     (
         "accounts",
         "id, owner_id, name, domain, industry, employee_count, territory, created_at, updated_at",
@@ -141,7 +149,15 @@ const TABLES: [(&str, &str); 7] = [
         "id, prospect_id, actor_id, kind, from_value, to_value, note, opportunity_id, \
          interaction_id, occurred_at",
     ),
+    (
+        "activity_rollup",
+        "user_id, day, channel, interactions, decided_current, decided_future, decided_none, \
+         compacted",
+    ),
 ];
+
+/// The rollups the generator writes, which are not refilled.
+const WRITTEN_ROLLUPS: [&str; 1] = ["activity_rollup"];
 
 const FIRST_NAMES: [&str; 24] = [
     "Ava", "Ben", "Chloe", "David", "Emma", "Felix", "Grace", "Hugo", "Isla", "Jack", "Kira",
@@ -286,10 +302,9 @@ pub async fn seed(state: &AppState, sizes: &Sizes, progress: bool) -> anyhow::Re
     bars.rows.finish();
 
     bars.stage("rebuilding indexes");
-    rebuild_indexes(db, &indexes, &bars.indexes).await?;
-    bars.indexes.finish();
+    side_by_side(db, largest_tables_first(db, indexes).await?, &bars.jobs).await?;
 
-    bars.stage("sequences and rollups");
+    bars.stage("sequences, rollups and vacuum");
     for (table, next) in ids.sequences() {
         sqlx::query(&format!(
             "select setval(pg_get_serial_sequence('{table}', 'id'), {})",
@@ -298,20 +313,31 @@ pub async fn seed(state: &AppState, sizes: &Sizes, progress: bool) -> anyhow::Re
         .execute(db)
         .await?;
     }
-    rollups::refill(db).await?;
-    // Vacuumed, not only analysed: the visibility map lets the dashboard's and the queues'
-    // counts read their indexes alone, as they do on a database that autovacuum keeps.
-    bars.stage("vacuum and statistics");
-    let (big, rest) = tokio::join!(
-        db.execute("vacuum (analyze) interactions"),
-        db.execute(
-            "vacuum (analyze) prospect_events, touches, prospects, accounts, opportunities, \
-             enrollments, comebacks, activity_rollup, prospect_rollup, tag_rollup, funnel_rollup, \
-             pipeline_rollup, cadence_step_rollup, cadence_exit_rollup, re_engage_rollup"
-        )
+    // The rollups the generator did not write are refilled from their scan views, side by
+    // side with vacuuming the tables they read. Vacuumed, not only analysed: the
+    // visibility map lets the dashboard's and the queues' counts read their indexes alone,
+    // as they do on a database that autovacuum keeps.
+    let mut jobs: Vec<(String, String)> = rollups::REFILLED
+        .iter()
+        .filter(|table| !WRITTEN_ROLLUPS.contains(table))
+        .map(|table| (table.to_string(), rollups::refill_statement(table)))
+        .collect();
+    jobs.insert(1, vacuum("interactions"));
+    jobs.extend(
+        [
+            "prospects",
+            "touches",
+            "prospect_events",
+            "enrollments",
+            "opportunities",
+            "accounts",
+        ]
+        .map(vacuum),
     );
-    big?;
-    rest?;
+    side_by_side(db, jobs, &bars.jobs).await?;
+    let rollup_tables = rollups::REFILLED.join(", ");
+    db.execute(format!("vacuum (analyze) {rollup_tables}").as_str())
+        .await?;
     db.execute("analyze").await?;
     bars.done();
 
@@ -330,7 +356,8 @@ struct Bars {
     multi: MultiProgress,
     stage: ProgressBar,
     rows: ProgressBar,
-    indexes: ProgressBar,
+    /// The statements run side by side: index rebuilds, then refills and vacuums.
+    jobs: ProgressBar,
     started: Instant,
 }
 
@@ -352,16 +379,16 @@ impl Bars {
             )
             .expect("a style"),
         );
-        let indexes = multi.add(ProgressBar::new(0));
-        indexes.set_style(
-            ProgressStyle::with_template("  indexes   {bar:40} {pos}/{len} {msg}")
+        let jobs = multi.add(ProgressBar::new(0));
+        jobs.set_style(
+            ProgressStyle::with_template("  steps     {bar:40} {pos}/{len} {msg}")
                 .expect("a style"),
         );
         Bars {
             multi,
             stage,
             rows,
-            indexes,
+            jobs,
             started: Instant::now(),
         }
     }
@@ -506,11 +533,12 @@ async fn cadence(conn: &mut sqlx::PgConnection, purpose: &str) -> anyhow::Result
 // Indexes: dropped before the load, rebuilt after it
 // ---------------------------------------------------------------------------------------
 
-/// The secondary indexes of the loaded tables (not primary keys), with their definitions.
-async fn drop_indexes(db: &PgPool) -> anyhow::Result<Vec<(String, String)>> {
+/// Drops the secondary indexes of the loaded tables (not primary keys) and returns them:
+/// table, name and definition.
+async fn drop_indexes(db: &PgPool) -> anyhow::Result<Vec<(String, String, String)>> {
     let tables: Vec<String> = TABLES.iter().map(|(t, _)| t.to_string()).collect();
-    let indexes: Vec<(String, String)> = sqlx::query_as(
-        "select i.indexname::text, i.indexdef from pg_indexes i
+    let indexes: Vec<(String, String, String)> = sqlx::query_as(
+        "select i.tablename::text, i.indexname::text, i.indexdef from pg_indexes i
          where i.schemaname = 'public' and i.tablename = any($1)
            and not exists (select 1 from pg_constraint c
                            where c.conname = i.indexname and c.contype in ('p', 'u'))
@@ -519,20 +547,51 @@ async fn drop_indexes(db: &PgPool) -> anyhow::Result<Vec<(String, String)>> {
     .bind(&tables)
     .fetch_all(db)
     .await?;
-    for (name, _) in &indexes {
+    for (_, name, _) in &indexes {
         db.execute(format!("drop index {name}").as_str()).await?;
     }
     Ok(indexes)
 }
 
-/// Rebuilds the indexes two at a time (the machine's cores), largest tables first.
-async fn rebuild_indexes(
+/// The indexes' names and definitions, those of the tables that are now the largest first.
+async fn largest_tables_first(
     db: &PgPool,
-    indexes: &[(String, String)],
+    indexes: Vec<(String, String, String)>,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let (tables, rest): (Vec<String>, Vec<(String, String)>) = indexes
+        .into_iter()
+        .map(|(table, name, def)| (table, (name, def)))
+        .unzip();
+    let (names, defs): (Vec<String>, Vec<String>) = rest.into_iter().unzip();
+    Ok(sqlx::query_as(
+        "select name, def from unnest($1::text[], $2::text[], $3::text[]) as i (tbl, name, def)
+         order by pg_relation_size(tbl::regclass) desc, name",
+    )
+    .bind(&tables)
+    .bind(&names)
+    .bind(&defs)
+    .fetch_all(db)
+    .await?)
+}
+
+/// `vacuum (analyze)` of `table`, as a step for [`side_by_side`].
+fn vacuum(table: &str) -> (String, String) {
+    (
+        format!("vacuum {table}"),
+        format!("vacuum (analyze) {table}"),
+    )
+}
+
+/// Runs the statements (each named, for the progress bar) two at a time, one per core, in
+/// the order given: the costliest should come first.
+async fn side_by_side(
+    db: &PgPool,
+    steps: Vec<(String, String)>,
     bar: &ProgressBar,
 ) -> anyhow::Result<()> {
-    bar.set_length(indexes.len() as u64);
-    let queue = Arc::new(tokio::sync::Mutex::new(indexes.to_vec()));
+    bar.set_position(0);
+    bar.set_length(steps.len() as u64);
+    let queue = Arc::new(tokio::sync::Mutex::new(VecDeque::from(steps)));
     let mut workers = Vec::new();
     for _ in 0..2 {
         let queue = queue.clone();
@@ -542,20 +601,21 @@ async fn rebuild_indexes(
             let mut conn = db.acquire().await?;
             conn.execute("set maintenance_work_mem = '512MB'").await?;
             loop {
-                let Some((name, def)) = queue.lock().await.pop() else {
+                let Some((name, sql)) = queue.lock().await.pop_front() else {
                     return anyhow::Ok(());
                 };
                 bar.set_message(name.clone());
-                conn.execute(def.as_str())
+                conn.execute(sql.as_str())
                     .await
-                    .with_context(|| format!("rebuilding {name}"))?;
+                    .with_context(|| name.clone())?;
                 bar.inc(1);
             }
         }));
     }
     for worker in workers {
-        worker.await.context("an index worker panicked")??;
+        worker.await.context("a worker panicked")??;
     }
+    bar.set_message("");
     Ok(())
 }
 
@@ -789,10 +849,13 @@ fn generate(
         enrollments,
         touches,
         events,
+        activity_rollup,
     ] = &mut tables[..]
     else {
-        unreachable!("seven tables")
+        unreachable!("eight tables")
     };
+    // (user, local day, channel) -> interactions, and decisions current, future and none.
+    let mut activity: HashMap<(i64, i64, &'static str), [i64; 4]> = HashMap::new();
     let now = org.now;
     let today = local_day(now, 0);
 
@@ -1016,6 +1079,15 @@ fn generate(
             } else {
                 None
             };
+            let day = local_day(p.at, logger_offset);
+            let sums = activity.entry((logger, day, p.channel)).or_default();
+            sums[0] += 1;
+            match p.decision {
+                Some("current") => sums[1] += 1,
+                Some("future") => sums[2] += 1,
+                Some("none") => sums[3] += 1,
+                _ => {}
+            }
             interactions
                 .int(interaction)
                 .int(id)
@@ -1027,11 +1099,11 @@ fn generate(
                 .opt(p.re_engage_on, Table::date)
                 .opt(opportunity_id, Table::int)
                 .ts(p.at)
-                .date(local_day(p.at, logger_offset))
+                .date(day)
                 .ts(p.at);
             interactions.end_row()?;
             if first_touch.is_none() {
-                first_touch = Some((p.at, local_day(p.at, logger_offset)));
+                first_touch = Some((p.at, day));
             }
             contact = contact.max(contact_level(p.outcome));
             if let Some(decision) = p.decision {
@@ -1357,6 +1429,23 @@ fn generate(
         }
     }
     bar.set_position(sizes.prospects as u64);
+
+    let mut keys: Vec<_> = activity.keys().copied().collect();
+    keys.sort_unstable();
+    for key in keys {
+        let (user, day, channel) = key;
+        let [interactions, current, future, none] = activity[&key];
+        activity_rollup
+            .int(user)
+            .date(day)
+            .text(channel)
+            .int(interactions)
+            .int(current)
+            .int(future)
+            .int(none)
+            .bool(true);
+        activity_rollup.end_row()?;
+    }
 
     let mut rows = Vec::new();
     for (table, (name, _)) in tables.iter_mut().zip(TABLES) {

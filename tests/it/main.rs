@@ -19,6 +19,7 @@ mod prospects;
 mod recovery;
 mod reminders;
 mod rollups;
+mod scale;
 mod scheduler;
 mod support;
 mod touches;

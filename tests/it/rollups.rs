@@ -324,7 +324,7 @@ impl Op {
 }
 
 /// Also the derived day columns, on the clock of the person concerned.
-async fn day_discrepancies(db: &PgPool) -> Vec<String> {
+pub(super) async fn day_discrepancies(db: &PgPool) -> Vec<String> {
     let mut found = Vec::new();
     for (what, sql) in [
         (
