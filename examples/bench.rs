@@ -7,6 +7,9 @@
 //! cargo run --release --example bench -- [--duration 10] [--connections 16] [--out BENCHMARKS.md]
 //! ```
 //!
+//! `--no-scheduler` measures the pages only; `--scheduler-only` measures the scheduler only
+//! and prints its figure, leaving BENCHMARKS.md as it is (for profiling it).
+//!
 //! It starts the release server against `BENCH_DATABASE_URL` (by default the database
 //! `prospector_scale` on 127.0.0.1), signs in as the busiest rep and as their manager, and
 //! drives each page with wrk (16 connections, keep-alive, two threads) for a fixed time
@@ -44,6 +47,7 @@ struct Options {
     connections: u64,
     out: PathBuf,
     scheduler: bool,
+    scheduler_only: bool,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -56,6 +60,7 @@ fn options() -> anyhow::Result<Options> {
         connections: 16,
         out: PathBuf::from("BENCHMARKS.md"),
         scheduler: true,
+        scheduler_only: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -65,6 +70,7 @@ fn options() -> anyhow::Result<Options> {
             "--connections" => o.connections = value()?.parse()?,
             "--out" => o.out = value()?.into(),
             "--no-scheduler" => o.scheduler = false,
+            "--scheduler-only" => o.scheduler_only = true,
             other => bail!("unknown argument {other}"),
         }
     }
@@ -114,6 +120,17 @@ async fn main() -> anyhow::Result<()> {
             "{} has no scale dataset: run `prospector seed --scale` first (scripts/bench.sh does)",
             o.database_url
         );
+    }
+    if o.scheduler_only {
+        db.close().await; // the copy needs the database to itself
+        let run = measure_scheduler(&o.database_url).await?;
+        println!(
+            "{} touches in {:.1} s: {:.0} touches per second",
+            run.scheduled,
+            run.seconds,
+            run.scheduled as f64 / run.seconds
+        );
+        return Ok(());
     }
     which("wrk")?;
     let dataset = dataset(&db).await?;
@@ -552,9 +569,20 @@ async fn measure_scheduler(database_url: &str) -> anyhow::Result<SchedulerRun> {
     sqlx::query(&format!("drop database if exists {scratch}"))
         .execute(&admin)
         .await?;
-    sqlx::query(&format!("create database {scratch} template {name}"))
+    // A template must have no sessions; those the server or this harness just closed can
+    // take a moment to end.
+    let mut attempts = 0;
+    while let Err(err) = sqlx::query(&format!("create database {scratch} template {name}"))
         .execute(&admin)
-        .await?;
+        .await
+    {
+        attempts += 1;
+        let busy = err.to_string().contains("being accessed by other users");
+        if !busy || attempts == 30 {
+            return Err(err).context("copying the database for the scheduler run");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
     let db = PgPoolOptions::new()
         .max_connections(4)
         .connect(&on(&scratch))
@@ -608,7 +636,7 @@ async fn measure_scheduler(database_url: &str) -> anyhow::Result<SchedulerRun> {
     }
     let seconds = started.elapsed().as_secs_f64();
     db.close().await;
-    sqlx::query(&format!("drop database {scratch}"))
+    sqlx::query(&format!("drop database {scratch} with (force)"))
         .execute(&admin)
         .await?;
     Ok(SchedulerRun {

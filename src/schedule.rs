@@ -46,6 +46,12 @@ pub struct WorkingHours {
 }
 
 impl WorkingHours {
+    /// The calendar day `at` falls on in these hours' zone (as the database's
+    /// `local_date` gives it).
+    pub fn local_date(&self, at: OffsetDateTime) -> Option<Date> {
+        local_date(at, &self.time_zone)
+    }
+
     /// Working hours in the IANA zone `tz_name` (e.g. "Europe/London"); `start` must be
     /// before `end` (hours spanning midnight are not supported).
     pub fn new(tz_name: &str, start: Time, end: Time) -> Result<Self, String> {

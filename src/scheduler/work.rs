@@ -90,7 +90,10 @@ pub(super) async fn schedule_enrollments(
                for no key update of e skip locked
                for no key update of p skip locked
            )
+           -- With the owner's working hours: a batch has hundreds of owners, and a query
+           -- for each would cost a round trip each.
            select c.id, c.prospect_id, c.version_id, c.current_position, c.owner_id,
+                  u.time_zone, u.work_day_start, u.work_day_end,
                   case when c.current_position = 1 then c.started_at
                        else (select max(t.completed_at) from touches t
                              join cadence_steps s on s.id = t.step_id
@@ -98,6 +101,7 @@ pub(super) async fn schedule_enrollments(
                                and s.position = c.current_position - 1)
                   end as after
            from claimed c
+           join users u on u.id = c.owner_id
            order by c.id"#,
         after_id,
         limit
@@ -110,7 +114,8 @@ pub(super) async fn schedule_enrollments(
         last_id: claimed.last().map(|row| row.id),
         ..Batch::default()
     };
-    // A batch touches few distinct steps and owners: look each up once.
+    // A batch touches few distinct steps and owners: look each step up once, and work out
+    // each owner's hours once.
     let mut steps: HashMap<(i64, i32), Option<Step>> = HashMap::new();
     let mut hours: HashMap<i64, WorkingHours> = HashMap::new();
     let mut new_touches = NewTouches::default();
@@ -126,21 +131,18 @@ pub(super) async fn schedule_enrollments(
             finished.push(row.id);
             continue;
         };
-        let owner_hours = match hours.entry(row.owner_id) {
-            Entry::Occupied(found) => found.into_mut(),
-            Entry::Vacant(slot) => {
-                slot.insert(touches_db::working_hours(&mut *conn, row.owner_id).await?)
-            }
-        };
+        let owner_hours = hours.entry(row.owner_id).or_insert_with(|| {
+            touches_db::hours_from(&row.time_zone, row.work_day_start, row.work_day_end)
+        });
         // Without a recorded end to the previous step (data written by hand), count from now.
         let after = row.after.unwrap_or(now);
         new_touches.enrollment_ids.push(row.id);
         new_touches.prospect_ids.push(row.prospect_id);
         new_touches.owner_ids.push(row.owner_id);
         new_touches.step_ids.push(step.id);
-        new_touches
-            .due_ats
-            .push(touches_db::step_due_at(step, after, owner_hours));
+        let due_at = touches_db::step_due_at(step, after, owner_hours);
+        new_touches.due_ats.push(due_at);
+        new_touches.due_ons.push(owner_hours.local_date(due_at));
     }
 
     batch.scheduled = insert_step_touches(&mut *conn, &new_touches).await?;
@@ -156,6 +158,9 @@ struct NewTouches {
     owner_ids: Vec<i64>,
     step_ids: Vec<i64>,
     due_ats: Vec<OffsetDateTime>,
+    /// The owner's day of each `due_at`, worked out here so that the touches' trigger need
+    /// not look up the owner's zone row by row (`None`: it does).
+    due_ons: Vec<Option<Date>>,
 }
 
 /// The batch's touches in one statement: the same row and the same idempotency as
@@ -166,10 +171,13 @@ async fn insert_step_touches(conn: &mut PgConnection, new: &NewTouches) -> sqlx:
         return Ok(0);
     }
     let inserted = sqlx::query!(
-        r#"insert into touches (prospect_id, owner_id, kind, enrollment_id, step_id, channel, due_at)
-           select n.prospect_id, n.owner_id, 'step', n.enrollment_id, n.step_id, s.channel, n.due_at
-           from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::timestamptz[])
-                as n (enrollment_id, prospect_id, owner_id, step_id, due_at)
+        r#"insert into touches (prospect_id, owner_id, kind, enrollment_id, step_id, channel, due_at,
+                                due_on)
+           select n.prospect_id, n.owner_id, 'step', n.enrollment_id, n.step_id, s.channel, n.due_at,
+                  n.due_on
+           from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::timestamptz[],
+                       $6::date[])
+                as n (enrollment_id, prospect_id, owner_id, step_id, due_at, due_on)
            join cadence_steps s on s.id = n.step_id
            on conflict (enrollment_id, step_id) where kind = 'step' do nothing"#,
         &new.enrollment_ids,
@@ -177,6 +185,7 @@ async fn insert_step_touches(conn: &mut PgConnection, new: &NewTouches) -> sqlx:
         &new.owner_ids,
         &new.step_ids,
         &new.due_ats,
+        &new.due_ons as &[Option<Date>],
     )
     .execute(conn)
     .await?;

@@ -22,14 +22,22 @@ pub async fn working_hours(db: impl PgExecutor<'_>, owner_id: i64) -> sqlx::Resu
     )
     .fetch_one(db)
     .await?;
-    Ok(
-        WorkingHours::new(&row.time_zone, row.work_day_start, row.work_day_end)
-            .or_else(|_| WorkingHours::new("UTC", row.work_day_start, row.work_day_end))
-            .unwrap_or_else(|_| {
-                WorkingHours::new("UTC", time::macros::time!(9:00), time::macros::time!(17:30))
-                    .expect("valid default hours")
-            }),
-    )
+    Ok(hours_from(
+        &row.time_zone,
+        row.work_day_start,
+        row.work_day_end,
+    ))
+}
+
+/// A user's working hours from their columns; a zone or hours that no longer parse fall
+/// back to UTC, then to 09:00–17:30.
+pub fn hours_from(time_zone: &str, start: time::Time, end: time::Time) -> WorkingHours {
+    WorkingHours::new(time_zone, start, end)
+        .or_else(|_| WorkingHours::new("UTC", start, end))
+        .unwrap_or_else(|_| {
+            WorkingHours::new("UTC", time::macros::time!(9:00), time::macros::time!(17:30))
+                .expect("valid default hours")
+        })
 }
 
 /// When a step falls due after the previous touch was done at `after`.

@@ -277,6 +277,14 @@ async fn a_pass_schedules_each_enrollments_step_once_in_its_owners_day(pool: PgP
             ),
         ]
     );
+    // The scheduler works out each touch's local day itself; the database agrees.
+    let days: Vec<(time::Date, bool)> = sqlx::query_as(
+        "select distinct due_on, due_on = local_date(due_at, owner_id) from touches",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("days");
+    assert_eq!(days, vec![(time::macros::date!(2026 - 07 - 06), true)]);
 
     // A second pass finds nothing to do.
     let again = scheduler.run_once(now).await.expect("a second pass");
