@@ -8,7 +8,9 @@
 //! ```
 //!
 //! `--no-scheduler` measures the pages only; `--scheduler-only` measures the scheduler only
-//! and prints its figure, leaving BENCHMARKS.md as it is (for profiling it).
+//! and prints its figure, leaving BENCHMARKS.md as it is (for profiling it). `--batch N`
+//! sets the rows a scheduler batch claims (default: the application's own,
+//! `scheduler::DEFAULT_BATCH`).
 //!
 //! It starts the release server against `BENCH_DATABASE_URL` (by default the database
 //! `prospector_scale` on 127.0.0.1), signs in as the busiest rep and as their manager, and
@@ -48,6 +50,8 @@ struct Options {
     out: PathBuf,
     scheduler: bool,
     scheduler_only: bool,
+    /// Rows each scheduler batch (one transaction) claims.
+    batch: i64,
 }
 
 fn options() -> anyhow::Result<Options> {
@@ -61,6 +65,7 @@ fn options() -> anyhow::Result<Options> {
         out: PathBuf::from("BENCHMARKS.md"),
         scheduler: true,
         scheduler_only: false,
+        batch: prospector::scheduler::DEFAULT_BATCH,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -71,6 +76,7 @@ fn options() -> anyhow::Result<Options> {
             "--out" => o.out = value()?.into(),
             "--no-scheduler" => o.scheduler = false,
             "--scheduler-only" => o.scheduler_only = true,
+            "--batch" => o.batch = value()?.parse()?,
             other => bail!("unknown argument {other}"),
         }
     }
@@ -123,7 +129,7 @@ async fn main() -> anyhow::Result<()> {
     }
     if o.scheduler_only {
         db.close().await; // the copy needs the database to itself
-        let run = measure_scheduler(&o.database_url).await?;
+        let run = measure_scheduler(&o.database_url, o.batch).await?;
         println!(
             "{} touches in {:.1} s: {:.0} touches per second",
             run.scheduled,
@@ -160,7 +166,7 @@ async fn main() -> anyhow::Result<()> {
     };
     write(report(&o, &dataset, &pages, None, peak_rss_kib).await?)?;
     if o.scheduler {
-        let scheduler = measure_scheduler(&o.database_url).await?;
+        let scheduler = measure_scheduler(&o.database_url, o.batch).await?;
         write(report(&o, &dataset, &pages, Some(scheduler), peak_rss_kib).await?)?;
     }
     eprintln!("wrote {}", o.out.display());
@@ -552,7 +558,7 @@ struct SchedulerRun {
 
 /// On a copy of the database: a backlog of active enrollments with no touch yet, cleared
 /// by one scheduler pass.
-async fn measure_scheduler(database_url: &str) -> anyhow::Result<SchedulerRun> {
+async fn measure_scheduler(database_url: &str, batch: i64) -> anyhow::Result<SchedulerRun> {
     let url = url::Url::parse(database_url).context("a database URL")?;
     let name = url.path().trim_start_matches('/').to_string();
     let scratch = format!("{name}_scheduler_bench");
@@ -622,7 +628,6 @@ async fn measure_scheduler(database_url: &str) -> anyhow::Result<SchedulerRun> {
             .await?;
     sqlx::query("vacuum analyze").execute(&db).await?;
 
-    let batch = 5_000;
     eprintln!("scheduling {backlog} enrollments' touches with {SCHEDULER_INSTANCES} instances");
     let started = Instant::now();
     let now = time::OffsetDateTime::now_utc();
