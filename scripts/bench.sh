@@ -31,7 +31,7 @@ if DATABASE_URL=$BENCH_DATABASE_URL "$target/prospector" migrate >/dev/null &&
     psql "$BENCH_DATABASE_URL" -Atc "select 1 from users where email = 'admin@scale.test'" | grep -q 1; then
     log "the scale dataset is already in $BENCH_DATABASE_URL"
 else
-    log "seeding the scale dataset into $BENCH_DATABASE_URL (about two minutes)"
+    log "seeding the scale dataset into $BENCH_DATABASE_URL (two to three minutes)"
     DATABASE_URL=$BENCH_DATABASE_URL "$target/prospector" seed --scale
 fi
 [[ -n $seed_only ]] && exit 0

@@ -322,17 +322,14 @@ pub async fn seed(state: &AppState, sizes: &Sizes, progress: bool) -> anyhow::Re
         .filter(|table| !WRITTEN_ROLLUPS.contains(table))
         .map(|table| (table.to_string(), rollups::refill_statement(table)))
         .collect();
+    // The interactions, the largest, early; the rollup tables once refilled, below.
     jobs.insert(1, vacuum("interactions"));
     jobs.extend(
-        [
-            "prospects",
-            "touches",
-            "prospect_events",
-            "enrollments",
-            "opportunities",
-            "accounts",
-        ]
-        .map(vacuum),
+        TABLES
+            .iter()
+            .map(|(table, _)| *table)
+            .filter(|table| *table != "interactions" && !WRITTEN_ROLLUPS.contains(table))
+            .map(vacuum),
     );
     side_by_side(db, jobs, &bars.jobs).await?;
     let rollup_tables = rollups::REFILLED.join(", ");
@@ -556,22 +553,23 @@ async fn drop_indexes(db: &PgPool) -> anyhow::Result<Vec<(String, String, String
 /// The indexes' names and definitions, those of the tables that are now the largest first.
 async fn largest_tables_first(
     db: &PgPool,
-    indexes: Vec<(String, String, String)>,
+    mut indexes: Vec<(String, String, String)>,
 ) -> anyhow::Result<Vec<(String, String)>> {
-    let (tables, rest): (Vec<String>, Vec<(String, String)>) = indexes
+    let tables: Vec<&str> = TABLES.iter().map(|(table, _)| *table).collect();
+    let sizes: HashMap<String, i64> =
+        sqlx::query_as("select t, pg_relation_size(t::regclass) from unnest($1::text[]) t")
+            .bind(&tables)
+            .fetch_all(db)
+            .await?
+            .into_iter()
+            .collect();
+    indexes.sort_by_key(|(table, name, _)| {
+        (std::cmp::Reverse(sizes.get(table).copied()), name.clone())
+    });
+    Ok(indexes
         .into_iter()
-        .map(|(table, name, def)| (table, (name, def)))
-        .unzip();
-    let (names, defs): (Vec<String>, Vec<String>) = rest.into_iter().unzip();
-    Ok(sqlx::query_as(
-        "select name, def from unnest($1::text[], $2::text[], $3::text[]) as i (tbl, name, def)
-         order by pg_relation_size(tbl::regclass) desc, name",
-    )
-    .bind(&tables)
-    .bind(&names)
-    .bind(&defs)
-    .fetch_all(db)
-    .await?)
+        .map(|(_, name, def)| (name, def))
+        .collect())
 }
 
 /// `vacuum (analyze)` of `table`, as a step for [`side_by_side`].
