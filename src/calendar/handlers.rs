@@ -1,8 +1,9 @@
 //! `GET /calendar/{secret}.ics`: the feed itself. Creating and revoking it is on the
 //! profile page (`profile`).
 
+use crate::web::extract::Path;
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::header,
     response::{IntoResponse, Response},
 };

@@ -103,7 +103,9 @@ pub fn parse_tags(raw: &str, errors: &mut FormErrors) -> Vec<String> {
         if tag.is_empty() || tags.contains(&tag) {
             continue;
         }
-        if tag.chars().count() > 40 {
+        if let Some(problem) = crate::input::text_problem(&tag) {
+            errors.add("tags", problem);
+        } else if tag.chars().count() > 40 {
             errors.add("tags", "Each tag can have at most 40 characters.");
         }
         tags.push(tag);
