@@ -43,6 +43,7 @@ pub fn read(mut bytes: Vec<u8>) -> Result<CsvFile, String> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
     }
+    normalize_line_breaks(&mut bytes);
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(format!(
             "The file is saved as UTF-16 text, not UTF-8. {SAVE_AS}"
@@ -132,6 +133,32 @@ pub fn read(mut bytes: Vec<u8>) -> Result<CsvFile, String> {
     })
 }
 
+/// Turns every CRLF and every lone CR into LF, in place. The CSV reader numbers lines by
+/// their LF and counts a CRLF's LF towards the next record, so a file from HubSpot,
+/// Salesforce or Excel (CRLF) would report each row one line too low, and an old Mac
+/// file (CR) would put every row on line 1. The reader splits records at CR, LF and CRLF
+/// alike, so the records read the same; a line break inside a quoted value becomes LF,
+/// as a textarea's is stored.
+fn normalize_line_breaks(bytes: &mut Vec<u8>) {
+    if !bytes.contains(&b'\r') {
+        return;
+    }
+    let mut write = 0;
+    for read in 0..bytes.len() {
+        let b = bytes[read];
+        if b == b'\r' {
+            if bytes.get(read + 1) == Some(&b'\n') {
+                continue;
+            }
+            bytes[write] = b'\n';
+        } else {
+            bytes[write] = b;
+        }
+        write += 1;
+    }
+    bytes.truncate(write);
+}
+
 /// The line on which a quoted value starts that the file never closes, read the way the
 /// CSV reader reads quotes: a value is quoted when it starts with `"`, `""` inside it is a
 /// quote, and a `"` in the middle of an unquoted value is just a character. The reader
@@ -219,6 +246,21 @@ pub fn reader_at<'a>(
     Ok(reader)
 }
 
+/// The line a record starts on, counted from 1. The reader's position for a record is
+/// where it began reading it, before the empty lines it skips, so those are counted here.
+pub fn line_of_record(text: &[u8], record: &StringRecord) -> u64 {
+    let Some(position) = record.position() else {
+        return 0;
+    };
+    let skipped = text
+        .get(position.byte() as usize..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| **b == b'\n')
+        .count();
+    position.line() + skipped as u64
+}
+
 /// A position from its stored parts.
 pub fn position(byte: i64, line: i64, record: i64) -> Position {
     let mut pos = Position::new();
@@ -273,6 +315,43 @@ mod tests {
         assert_eq!(first.position().unwrap().line(), 2);
         let second = reader.records().next().unwrap().unwrap();
         assert_eq!(second.position().unwrap().line(), 4);
+    }
+
+    /// The line of each data record, as the import and its preview report it.
+    fn lines_of(file: &CsvFile) -> Vec<u64> {
+        reader_at(&file.text, file.delimiter, &file.data_start)
+            .unwrap()
+            .records()
+            .map(|r| line_of_record(&file.text, &r.unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn lines_are_counted_alike_whatever_ends_them() {
+        let lf = "Email,Notes\nada@x.org,one\nalan@x.org,\"two\nlines\"\ngrace@x.org,three\n";
+        for (ending, text) in [
+            ("LF", lf.to_string()),
+            ("CRLF", lf.replace('\n', "\r\n")),
+            ("CR", lf.replace('\n', "\r")),
+        ] {
+            let file = ok(text.as_bytes());
+            assert_eq!(file.rows, 3, "{ending}");
+            assert_eq!(lines_of(&file), [2, 3, 5], "{ending}");
+            let mut reader = reader_at(&file.text, file.delimiter, &file.data_start).unwrap();
+            let second = reader.records().nth(1).unwrap().unwrap();
+            assert_eq!(&second[1], "two\nlines", "{ending}");
+        }
+        // Empty lines between rows, and no final line break.
+        for text in [
+            &b"Email\r\na@x.org\r\n\r\n\r\nb@x.org\r\nc@x.org"[..],
+            b"Email\na@x.org\n\n\nb@x.org\nc@x.org",
+        ] {
+            assert_eq!(lines_of(&ok(text)), [2, 5, 6]);
+        }
+        let err = read(b"a,b\r\n1,2\r\n3,\"open\r\n4,5\r\n".to_vec()).unwrap_err();
+        assert!(err.contains("line 3 is never"), "{err}");
+        let err = read(b"a,b\r\n1,2\r\ncaf\xe9,1\r\n".to_vec()).unwrap_err();
+        assert!(err.contains("line 3"), "{err}");
     }
 
     #[test]

@@ -446,6 +446,68 @@ async fn a_bom_semicolons_and_quoted_newlines_import_and_lines_are_counted_right
     assert_eq!(zoe, "Haworth; Sons");
 }
 
+/// Exports from HubSpot, Salesforce and Excel end their lines with CRLF: every line the
+/// preview, the problems and their CSV report is the line an editor shows, as for LF.
+#[sqlx::test]
+async fn lines_are_reported_alike_for_crlf_and_lf_files(pool: PgPool) {
+    let org = org::org(pool).await;
+    let app = &org.app;
+    let client = app.signed_in(RITA).await;
+    for (ending, newline) in [("lf", "\n"), ("crlf", "\r\n")] {
+        // Line 3's record holds a quoted line break; line 5 is empty; line 6's email is
+        // not one; line 7 repeats line 2's email.
+        let file = format!(
+            "First Name,Email,Notes\n\
+             Ada,ada-{ending}@example.org,\n\
+             Alan,alan-{ending}@example.org,\"first\nsecond\"\n\
+             \n\
+             Nobody,not-an-email,\n\
+             Ada,ada-{ending}@example.org,again\n\
+             Grace,grace-{ending}@example.org,"
+        )
+        .replace('\n', newline);
+        let (id, page) = uploaded(&client, &format!("{ending}.csv"), file.into_bytes()).await;
+        assert_eq!(
+            page.texts("#preview td.num"),
+            ["2", "3", "6", "7", "8"],
+            "{ending}"
+        );
+        assert_eq!(
+            submit(&client, id, &page, &[("action", "start")])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        run_imports(app).await;
+        assert_eq!(
+            problems(app, id).await,
+            [
+                (6, "invalid".to_string()),
+                (7, "duplicate_in_file".to_string())
+            ],
+            "{ending}"
+        );
+        let notes: String = sqlx::query_scalar(
+            "select f.value from prospects p
+             join qualifying_facts f on f.prospect_id = p.id and f.field = 'notes'
+             where p.email = $1",
+        )
+        .bind(format!("alan-{ending}@example.org"))
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        assert_eq!(notes, "first\nsecond", "{ending}");
+        let csv = client.get(&format!("/imports/{id}/problems.csv")).await;
+        let lines: Vec<&str> = csv
+            .body
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split(',').next())
+            .collect();
+        assert_eq!(lines, ["6", "7"], "{ending}: {}", csv.body);
+    }
+}
+
 #[sqlx::test]
 async fn duplicates_update_only_when_asked_and_only_prospects_the_importer_may_edit(pool: PgPool) {
     let org = org::org(pool).await;
