@@ -9,6 +9,14 @@ use csv::{Position, StringRecord};
 /// The largest file accepted.
 pub const MAX_BYTES: usize = 50 * 1024 * 1024;
 
+/// The most columns a file may have. Exports from CRMs carry a few dozen, a "with every
+/// property" one a couple of hundred; the mapping page shows each column with a choice of
+/// field, so the page grows with them and must stay a page.
+pub const MAX_COLUMNS: usize = 300;
+
+/// How much of a column's name is kept (and shown): enough for any real header.
+pub const MAX_HEADER_CHARS: usize = 100;
+
 /// A CSV file as stored for import: UTF-8 text without its BOM.
 #[derive(Debug, Clone)]
 pub struct CsvFile {
@@ -86,6 +94,13 @@ pub fn read(mut bytes: Vec<u8>) -> Result<CsvFile, String> {
     if !header_read || record.iter().all(str::is_empty) {
         return Err("The first row should name the columns, and it is empty.".into());
     }
+    if record.len() > MAX_COLUMNS {
+        return Err(format!(
+            "The first row names {} columns; a file can have at most {MAX_COLUMNS}. Delete the \
+             columns you do not need to import (or export fewer), then upload the file again.",
+            record.len()
+        ));
+    }
     let headers: Vec<String> = record
         .iter()
         .enumerate()
@@ -93,7 +108,7 @@ pub fn read(mut bytes: Vec<u8>) -> Result<CsvFile, String> {
             if h.is_empty() {
                 format!("Column {}", i + 1)
             } else {
-                h.chars().take(200).collect()
+                h.chars().take(MAX_HEADER_CHARS).collect()
             }
         })
         .collect();
@@ -389,6 +404,17 @@ mod tests {
             let err = read(bytes).unwrap_err();
             assert!(err.contains(expected), "{expected}: {err}");
         }
+        let wide = |columns: usize| {
+            let header: Vec<String> = (1..=columns).map(|i| format!("c{i}")).collect();
+            format!("{}\n{}\n", header.join(","), vec!["x"; columns].join(",")).into_bytes()
+        };
+        assert_eq!(ok(&wide(MAX_COLUMNS)).headers.len(), MAX_COLUMNS);
+        for columns in [MAX_COLUMNS + 1, 1_000_000] {
+            let err = read(wide(columns)).unwrap_err();
+            assert!(err.contains(&format!("names {columns} columns")), "{err}");
+        }
+        let long = format!("{},Email\nAda,ada@x.org\n", "N".repeat(10_000));
+        assert_eq!(ok(long.as_bytes()).headers[0], "N".repeat(MAX_HEADER_CHARS));
         let big = vec![b'a'; MAX_BYTES + 1];
         assert!(read(big).unwrap_err().contains("50 MB"));
     }
