@@ -257,7 +257,7 @@ async fn analyse(
         if std::mem::take(&mut header) || file::is_blank(&record) {
             continue;
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = file::line_of_record(&text, &record);
         for (column, value) in columns.iter_mut().zip(record.iter()) {
             if column.samples.len() < 3 && !value.is_empty() {
                 column.samples.push(value.chars().take(60).collect());
