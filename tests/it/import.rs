@@ -217,7 +217,15 @@ async fn a_hubspot_export_of_10000_rows_imports_mapped_reported_enrolled_and_exp
     let progress = client.get(&format!("/imports/{id}")).await;
     assert_eq!(progress.attrs("progress", "value"), ["1000"]);
     assert_eq!(progress.attrs("progress", "max"), ["10002"]);
-    assert!(progress.exists("meta[http-equiv=refresh]"));
+    // It follows the import without a meta refresh (an axe violation): a script polls the
+    // page, and a link refreshes it without JavaScript.
+    assert!(!progress.exists("meta[http-equiv=refresh]"));
+    assert!(progress.exists("script[src='/static/import-progress.js']"));
+    assert_eq!(progress.attrs("#progress", "data-active"), ["true"]);
+    assert_eq!(
+        progress.attrs("#refresh-progress", "href"),
+        [format!("/imports/{id}")]
+    );
 
     run_imports(&app).await;
     assert_eq!(
