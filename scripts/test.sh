@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command. Installs what the tests need when it is missing (Chromium and
-# chromedriver for the end-to-end tests; PostgreSQL, started if it is down), then runs
-# `cargo test`. Extra arguments go to cargo: scripts/test.sh -- prospects
+# chromedriver for the end-to-end tests; PostgreSQL, started if it is down), checks that
+# the declared Rust version covers the locked crates, runs `cargo test`, then (on a full
+# run) the conformance steps, which install their own tools. Extra arguments go to cargo:
+# scripts/test.sh -- prospects
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
@@ -22,3 +24,10 @@ ensure_test_database
 scripts/check-msrv.sh
 log "cargo test --locked $*"
 cargo test --locked "$@"
+
+# Conformance, judged by independent tools against the demo workspace served by the binary
+# (axe-core, the Nu Html Checker, CSV downloads in Chromium): on a full run only, not when
+# arguments pick tests.
+if [[ $# -eq 0 ]]; then
+    scripts/conformance-pages.sh
+fi

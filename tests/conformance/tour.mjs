@@ -301,7 +301,7 @@ async function tour(browser, role, email) {
   }
 
   await visit(page, role, "not found", "/prospects/999999999", 404);
-  await visit(page, role, "bad id", "/prospects/abc", 400);
+  await visit(page, role, "bad id", "/prospects/abc", 404);
   await context.close();
 }
 
