@@ -452,7 +452,10 @@ async fn every_number_leads_to_the_list_behind_it(pool: PgPool) {
     let charts = page.attrs("svg.chart", "aria-labelledby");
     assert!(charts.len() >= 10, "{} charts", charts.len());
     assert!(charts.iter().all(|id| page.exists(&format!("#{id}"))));
-    assert!(!page.exists("svg.chart[role=img] a"), "no link inside an image");
+    assert!(
+        !page.exists("svg.chart[role=img] a"),
+        "no link inside an image"
+    );
     assert_eq!(
         page.texts("details.dash-data summary").len(),
         page.texts("svg.chart").len(),
