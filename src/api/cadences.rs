@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::{
     auth::ApiUser,
-    problem::{ApiError, ApiJson, ApiPath, ApiResult, invalid},
+    problem::{ApiError, ApiJson, ApiPath, ApiResult},
 };
 use crate::{
     cadences::{Purpose, db as cadences_db},
@@ -99,8 +99,9 @@ pub async fn get(
 /// Which cadence to enroll in; without one, the default cadence that fits the prospect's
 /// interest (nurture for future interest, pursue otherwise).
 #[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Enroll {
+    /// A cadence that exists and is not archived; else 404, with `errors` naming this field.
     pub cadence_id: Option<i64>,
 }
 
@@ -120,6 +121,9 @@ pub struct Enrollment {
     responses(
         (status = 201, description = "Enrolled", body = Enrollment),
         (status = 200, description = "Already following this cadence", body = Enrollment),
+        (status = 404, description = "No such prospect visible to you, or no such cadence taking enrollments \
+            (`errors` names `cadence_id`)", body = super::problem::Problem,
+         content_type = "application/problem+json"),
         (status = 409, description = "The prospect asked not to be contacted", body = super::problem::Problem,
          content_type = "application/problem+json")))]
 pub async fn enroll(
@@ -164,9 +168,10 @@ pub async fn enroll(
             ));
         }
         EnrollOutcome::NoCadence => {
-            return Err(invalid(
+            return Err(ApiError::Field(
+                StatusCode::NOT_FOUND,
                 "cadence_id",
-                "Choose a cadence that exists and is not archived.",
+                "There is no such cadence, or it is archived: choose one that exists and is not archived.".into(),
             ));
         }
     };

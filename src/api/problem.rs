@@ -64,6 +64,12 @@ pub enum ApiError {
     Conflict(String),
     #[error("invalid input")]
     Invalid(FormErrors),
+    /// A body the document's schema forbids: one problem per field.
+    #[error("invalid input")]
+    InvalidFields(Vec<FieldProblem>),
+    /// One field that conflicts with what is stored (409) or names nothing (404).
+    #[error("{1}: {2}")]
+    Field(StatusCode, &'static str, String),
     #[error("rejected: {1}")]
     Rejected(StatusCode, String),
     #[error(transparent)]
@@ -112,6 +118,17 @@ fn problem(status: StatusCode, kind: &str, title: &str, detail: String) -> Probl
     }
 }
 
+fn invalid_input(errors: Vec<FieldProblem>) -> Problem {
+    let mut p = problem(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-input",
+        "Some fields are invalid",
+        "Correct the fields listed in `errors` and send the request again.".into(),
+    );
+    p.errors = errors;
+    p
+}
+
 pub fn respond(problem: Problem) -> Response {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, Json(problem)).into_response();
@@ -157,20 +174,27 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(detail) => {
                 problem(StatusCode::CONFLICT, "conflict", "Conflict", detail)
             }
-            ApiError::Invalid(errors) => {
-                let mut p = problem(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid-input",
-                    "Some fields are invalid",
-                    "Correct the fields listed in `errors` and send the request again.".into(),
-                );
-                p.errors = errors
+            ApiError::Invalid(errors) => invalid_input(
+                errors
                     .messages()
                     .map(|(field, message)| FieldProblem {
                         field: field.to_string(),
                         message: message.to_string(),
                     })
-                    .collect();
+                    .collect(),
+            ),
+            ApiError::InvalidFields(errors) => invalid_input(errors),
+            ApiError::Field(status, field, message) => {
+                let (kind, title) = if status == StatusCode::CONFLICT {
+                    ("conflict", "Conflict")
+                } else {
+                    ("about:blank", status.canonical_reason().unwrap_or("Error"))
+                };
+                let mut p = problem(status, kind, title, message.clone());
+                p.errors = vec![FieldProblem {
+                    field: field.to_string(),
+                    message,
+                }];
                 p
             }
             ApiError::Rejected(status, detail) => {
@@ -197,17 +221,26 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// `Json<T>` whose rejections (bad JSON, wrong content type, a body too large) are problems.
+/// `Json<T>` whose rejections (bad JSON, wrong content type, a body too large) are problems,
+/// and which refuses a body that `T`'s schema in the OpenAPI document forbids.
 pub struct ApiJson<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned + ToSchema, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> ApiResult<Self> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
-        }
+        let Json(mut value) = Json::<serde_json::Value>::from_request(req, state)
+            .await
+            .map_err(json_rejection)?;
+        super::contract::check_body(&T::name(), &value)?;
+        super::contract::integers_as_integers(&mut value);
+        serde_json::from_value(value).map(ApiJson).map_err(|e| {
+            // The schema admitted what the type does not: a gap in the document.
+            ApiError::Internal(AppError::Internal(anyhow::anyhow!(
+                "a body the schema of {} admits does not deserialize: {e}",
+                T::name()
+            )))
+        })
     }
 }
 
@@ -235,6 +268,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
+        super::contract::check_query(parts.uri.query())?;
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))

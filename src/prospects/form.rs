@@ -99,11 +99,13 @@ impl ProspectForm {
 /// Comma-separated tags: trimmed, lower-cased, without duplicates.
 pub fn parse_tags(raw: &str, errors: &mut FormErrors) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
-    for tag in raw.split(',').map(|t| t.trim().to_lowercase()) {
+    for typed in raw.split(',').map(str::trim) {
+        let tag = typed.to_lowercase();
         if tag.is_empty() || tags.contains(&tag) {
             continue;
         }
-        if tag.chars().count() > 40 {
+        // Counted as typed: lower-casing may lengthen a tag ("İ" becomes two characters).
+        if typed.chars().count() > 40 {
             errors.add("tags", "Each tag can have at most 40 characters.");
         }
         tags.push(tag);

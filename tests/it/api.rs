@@ -303,15 +303,33 @@ async fn prospects_are_created_and_changed_with_the_forms_rules(pool: PgPool) {
     .unwrap();
     assert_eq!(events, 1);
 
-    // The same email again is the form's duplicate error.
+    // The same email again is a conflict with what is stored (valid input all the same),
+    // naming the field as the form's duplicate error does; so is taking it in a change.
     let duplicate = rita
         .post(
             "/api/v1/prospects",
             &json!({"first_name": "Other", "email": "ada@example.org"}),
         )
         .await;
-    assert_eq!(duplicate.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(duplicate.status, StatusCode::CONFLICT);
+    assert_eq!(duplicate.content_type(), "application/problem+json");
     assert_eq!(duplicate.error_fields(), ["email"]);
+    let other = rita
+        .post(
+            "/api/v1/prospects",
+            &json!({"first_name": "Other", "email": "other@example.org"}),
+        )
+        .await;
+    let other = other.body["id"].as_i64().unwrap();
+    let taken = rita
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/prospects/{other}"),
+            &json!({"email": "ada@example.org"}),
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    assert_eq!(taken.error_fields(), ["email"]);
 
     let changed = rita
         .call(
