@@ -8,7 +8,7 @@ use axum::{
     http::header,
     response::{IntoResponse, Response},
 };
-use futures_util::stream;
+use futures_util::{StreamExt as _, stream};
 
 /// One page of rows, and where the next starts (`None` after the last).
 pub struct Page<C> {
@@ -83,6 +83,8 @@ where
         next: Some(first),
         fetch,
     };
+    // Fused: a compressing body polls its source once more after the end (to flush), and
+    // an unfused unfold panics there, cutting the download short.
     let body = stream::unfold(state, |mut state| async move {
         if let Some(header_row) = state.header.take() {
             let chunk = encode(&[header_row]).map(|csv| {
@@ -104,7 +106,8 @@ where
                 Some((Err(std::io::Error::other("export failed")), state))
             }
         }
-    });
+    })
+    .fuse();
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

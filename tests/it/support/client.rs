@@ -1,11 +1,14 @@
 //! A browser-like client: its own cookie jar, no automatic redirects, and the CSRF token
-//! of the last page it fetched added to the forms it posts.
+//! of the last page it fetched added to the forms it posts. It sends what Chromium sends
+//! (compression it accepts, fetch metadata, `Origin` on posts) and decodes what comes back,
+//! so a response that only our own client could read fails here as it would in a browser.
 
 use std::sync::{Arc, Mutex};
 
 use reqwest::{
     Method, RequestBuilder, StatusCode, Url,
     cookie::{CookieStore as _, Jar},
+    header::{HeaderMap, HeaderName, HeaderValue},
     redirect,
 };
 
@@ -18,6 +21,43 @@ pub const SESSION_COOKIE: &str = "prospector_session";
 /// (the `cookie` crate's format), and the store keys its rows by that id.
 pub fn session_id(cookie_value: &str) -> &str {
     cookie_value.get(44..).expect("a signed session cookie")
+}
+
+/// What Chromium accepts; reqwest decodes each of them.
+pub const BROWSER_ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+
+/// The headers Chromium sends on a same-origin navigation or form post, apart from the
+/// cookie; with `fetch_metadata`, also `Sec-Fetch-*` and, on everything but GET and HEAD,
+/// `Origin`, as browsers do.
+fn browser_headers(method: &Method, origin: &str, fetch_metadata: bool) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    let mut set = |name: &'static str, value: &str| {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_str(value).expect("a valid header value"),
+        );
+    };
+    set(
+        "accept",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    );
+    set("accept-encoding", BROWSER_ACCEPT_ENCODING);
+    set("accept-language", "en-GB,en;q=0.9");
+    set(
+        "user-agent",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36",
+    );
+    set("upgrade-insecure-requests", "1");
+    if fetch_metadata {
+        set("sec-fetch-site", "same-origin");
+        set("sec-fetch-mode", "navigate");
+        set("sec-fetch-dest", "document");
+        set("sec-fetch-user", "?1");
+        if !matches!(*method, Method::GET | Method::HEAD) {
+            set("origin", origin);
+        }
+    }
+    headers
 }
 
 pub struct TestClient {
@@ -48,9 +88,33 @@ impl TestClient {
         self.base_url.join(path).expect("a valid path")
     }
 
-    /// A request to adjust (headers, body) before `send`.
+    /// A request as the browser would send it, to adjust (body) before `send`.
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http.request(method, self.url(path))
+        self.request_with_headers(method, path, &[])
+    }
+
+    /// A request with `headers` in place of the browser's own of those names. A test
+    /// playing another client (an old browser, a cross-site form) that names any fetch
+    /// metadata or `Origin` gets none of the browser's: it sends exactly what it names.
+    pub fn request_with_headers(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> RequestBuilder {
+        let origin = self.base_url.origin().ascii_serialization();
+        let plays_another_client = headers.iter().any(|(name, _)| {
+            let name = name.to_ascii_lowercase();
+            name == "origin" || name.starts_with("sec-fetch-")
+        });
+        let mut sent = browser_headers(&method, &origin, !plays_another_client);
+        for (name, value) in headers {
+            sent.insert(
+                HeaderName::from_bytes(name.as_bytes()).expect("a valid header name"),
+                HeaderValue::from_str(value).expect("a valid header value"),
+            );
+        }
+        self.http.request(method, self.url(path)).headers(sent)
     }
 
     /// Sends the request and reads the whole response, remembering its CSRF token.
@@ -109,11 +173,7 @@ impl TestClient {
             token = self.csrf_token().await;
             form.push(("csrf_token", &token));
         }
-        let request = headers
-            .iter()
-            .fold(self.request(Method::POST, path), |r, (k, v)| {
-                r.header(*k, *v)
-            });
+        let request = self.request_with_headers(Method::POST, path, headers);
         self.send(request.form(&form)).await
     }
 
