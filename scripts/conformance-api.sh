@@ -93,11 +93,39 @@ hooks=$PWD/scripts/conformance/api_hooks.py
 for login in $roles; do
     token=$("$binary" token create --user "$login" --name "conformance" 2>/dev/null | grep -o 'pt_[A-Za-z0-9_-]*' | tail -n 1)
     [[ -n $token ]] || die "could not create an API token for $login"
+    # Touches are made by the scheduler, not by the API, so schemathesis cannot find one to
+    # work by itself: give each touch operation a pending touch of its own that this login
+    # may work (its own, or its team's for a manager).
+    mapfile -t touches < <(psql "$DATABASE_URL" -w -X -A -t -q -v ON_ERROR_STOP=1 -v login="$login" <<'SQL'
+select t.id
+from touches t
+join users owner on owner.id = t.owner_id
+join users caller on caller.email = :'login'
+where t.status = 'pending'
+  and (owner.id = caller.id or (caller.role = 'manager' and owner.team_id = caller.team_id))
+order by t.id
+limit 3
+SQL
+    )
+    ((${#touches[@]} == 3)) || die "the demo workspace has fewer than 3 pending touches for $login"
+    cat >"$work/schemathesis.toml" <<TOML
+[[operations]]
+include-operation-id = "completeTouch"
+parameters = { "path.id" = ${touches[0]} }
+
+[[operations]]
+include-operation-id = "skipTouch"
+parameters = { "path.id" = ${touches[1]} }
+
+[[operations]]
+include-operation-id = "snoozeTouch"
+parameters = { "path.id" = ${touches[2]} }
+TOML
     log "schemathesis as $login: every check, $examples examples per operation, seed $seed"
     # scripts/conformance/api_hooks.py says which rules no JSON Schema can state (dates
     # after today, cursors the server gave out) and keeps valid requests within them.
     # Run from the scratch directory: schemathesis keeps a cache in its working directory.
-    if ! (cd "$work" && SCHEMATHESIS_HOOKS=$hooks "$venv/bin/schemathesis" run \
+    if ! (cd "$work" && SCHEMATHESIS_HOOKS=$hooks "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run \
         "$base/api/openapi.json" \
         --checks all \
         --max-examples "$examples" \

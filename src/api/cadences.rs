@@ -101,7 +101,7 @@ pub async fn get(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Enroll {
-    /// A cadence that exists and is not archived; else 404, with `errors` naming this field.
+    /// A cadence that exists and is not archived; else 409, with `errors` naming this field.
     pub cadence_id: Option<i64>,
 }
 
@@ -121,10 +121,8 @@ pub struct Enrollment {
     responses(
         (status = 201, description = "Enrolled", body = Enrollment),
         (status = 200, description = "Already following this cadence", body = Enrollment),
-        (status = 404, description = "No such prospect visible to you, or no such cadence taking enrollments \
-            (`errors` names `cadence_id`)", body = super::problem::Problem,
-         content_type = "application/problem+json"),
-        (status = 409, description = "The prospect asked not to be contacted", body = super::problem::Problem,
+        (status = 409, description = "The prospect asked not to be contacted, or the cadence named does not \
+            exist or is archived (then `errors` names `cadence_id`)", body = super::problem::Problem,
          content_type = "application/problem+json")))]
 pub async fn enroll(
     State(state): State<AppState>,
@@ -168,8 +166,10 @@ pub async fn enroll(
             ));
         }
         EnrollOutcome::NoCadence => {
+            // Not 404, which would say the prospect is not there: the request is well formed
+            // but the cadence it names takes no enrollments now.
             return Err(ApiError::Field(
-                StatusCode::NOT_FOUND,
+                StatusCode::CONFLICT,
                 "cadence_id",
                 "There is no such cadence, or it is archived: choose one that exists and is not archived.".into(),
             ));

@@ -457,4 +457,24 @@ mod tests {
             .unwrap();
         assert!(dangling_refs(&doc).is_empty(), "{:?}", dangling_refs(&doc));
     }
+
+    /// The patterns say what the server does: the input rule's control characters, and
+    /// white space as `str::trim` sees it, for every character of the first planes.
+    #[test]
+    fn the_text_patterns_agree_with_the_input_rule_and_trim() {
+        let matcher = |pattern: &str| {
+            jsonschema::validator_for(&json!({"type": "string", "pattern": pattern})).unwrap()
+        };
+        let (text, non_blank) = (matcher(TEXT_PATTERN), matcher(NON_BLANK_TEXT_PATTERN));
+        for c in (0..0x3_0000).filter_map(char::from_u32) {
+            let alone = json!(c.to_string());
+            let control = has_control_characters(&c.to_string());
+            assert_eq!(text.is_valid(&alone), !control, "{c:?}");
+            assert_eq!(
+                non_blank.is_valid(&alone),
+                !control && !c.to_string().trim().is_empty(),
+                "{c:?}"
+            );
+        }
+    }
 }

@@ -492,6 +492,9 @@ async fn due_touches_are_listed_and_completed_skipped_or_snoozed_through_the_api
             &json!({"cadence_id": 999_999}),
         )
         .await;
+    // Well formed, but naming no cadence that takes enrollments: a conflict, not a 404,
+    // which would say the prospect is not there.
+    assert_eq!(unknown.status, StatusCode::CONFLICT);
     assert_eq!(unknown.error_fields(), ["cadence_id"]);
 
     let far = "2100-01-01T00:00:00Z";
