@@ -703,3 +703,30 @@ async fn an_admin_creates_a_token_on_the_command_line(pool: PgPool) {
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no active user"));
 }
+
+/// Defect: a NUL in the API's `q` or `tag` gave a 500. A control character in any query
+/// parameter is refused with a problem naming the parameter, as the document's patterns
+/// say; tab, line feed and carriage return are text like any other.
+#[sqlx::test]
+async fn control_characters_in_a_query_are_refused_naming_the_parameter(pool: PgPool) {
+    let org = org::org(pool).await;
+    let rita = org.app.api_as(RITA).await;
+    for (path, field) in [
+        ("/api/v1/prospects?q=a%00b", "q"),
+        ("/api/v1/prospects?tag=vip%C2%84", "tag"),
+        ("/api/v1/accounts?q=%1B%5B31m", "q"),
+        ("/api/v1/opportunities?cursor=%7F", "cursor"),
+    ] {
+        let response = rita.get(path).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {:?}",
+            response.body
+        );
+        assert_eq!(response.content_type(), "application/problem+json");
+        assert_eq!(response.error_fields(), [field], "{path}");
+    }
+    let tab = rita.get("/api/v1/prospects?q=a%09b").await;
+    assert_eq!(tab.status, StatusCode::OK, "{:?}", tab.body);
+}
