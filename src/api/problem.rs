@@ -67,7 +67,7 @@ pub enum ApiError {
     /// A body the document's schema forbids: one problem per field.
     #[error("invalid input")]
     InvalidFields(Vec<FieldProblem>),
-    /// One field that conflicts with what is stored (409) or names nothing (404).
+    /// One field whose value is well formed but conflicts with what is stored (409).
     #[error("{1}: {2}")]
     Field(StatusCode, &'static str, String),
     #[error("rejected: {1}")]
