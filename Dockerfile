@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 
 # --- Build -----------------------------------------------------------------------------
-FROM rust:1.88-bookworm AS builder
+FROM rust:1.89-bookworm AS builder
 WORKDIR /src
 # Queries are checked against the committed .sqlx/ data; no database during the build.
 ENV SQLX_OFFLINE=true

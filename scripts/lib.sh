@@ -40,7 +40,7 @@ require_cargo() {
         . "$HOME/.cargo/env"
     fi
     command -v cargo >/dev/null 2>&1 ||
-        die "cargo not found: install Rust with rustup (https://rustup.rs); Prospector needs Rust 1.88 or later"
+        die "cargo not found: install Rust with rustup (https://rustup.rs); Prospector needs Rust 1.89 or later"
 }
 
 # Chromium and chromedriver drive the end-to-end tests (fantoccini).

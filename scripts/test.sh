@@ -19,5 +19,6 @@ ensure_chromium
 ensure_postgres
 ensure_test_database
 
+scripts/check-msrv.sh
 log "cargo test --locked $*"
 cargo test --locked "$@"

@@ -1,7 +1,8 @@
 //! Server-rendered, accessible SVG charts for the manager dashboard.
 //!
 //! Pure functions from data to markup: no database, no web framework, no JavaScript.
-//! Every chart is an `<svg role="img">` labelled by its own `<title>` and `<desc>`, has a
+//! Every chart is an `<svg>` named by its own `<title>` and described by its `<desc>` (an
+//! image, or a graphics document when its marks are links, see `open_svg`), has a
 //! visible title, labelled axes with "nice" 1-2-5 ticks, value labels, a legend when there
 //! is more than one series, and the Okabe–Ito colour-blind-safe palette. It sizes by
 //! `viewBox` (width 100%), inherits the page font, and carries `chart-*` CSS classes so
@@ -170,6 +171,13 @@ impl Chart {
                 }
             })
             .fold(0.0, f64::max)
+    }
+
+    /// Whether any mark links to the list behind it.
+    fn is_linked(&self) -> bool {
+        self.series
+            .iter()
+            .any(|s| (0..self.categories.len()).any(|i| s.href(i).is_some()))
     }
 
     fn element_id(&self) -> String {
@@ -457,15 +465,35 @@ fn n(v: f64) -> String {
 // SVG building blocks
 // ---------------------------------------------------------------------------------------
 
-fn open_svg(out: &mut String, kind: &str, id: &str, height: f64, title: &str, desc: &str) -> f64 {
+/// Opens the `<svg>` with its `<title>`, `<desc>` and visible title; returns the y below
+/// the title. A chart without links is one image (`role="img"`). A chart whose marks link to
+/// the lists behind them has no role but the SVG root's own (a graphics document, named by
+/// its title and described by its desc), so that the links stay reachable: an image's
+/// children are presentational, which hides links inside `role="img"` from assistive
+/// technology. (`role="group"` would say the same, but the HTML standard does not allow it on
+/// `<svg>`.) The ids carry `-chart-` so that they cannot collide
+/// with the ids of the page's own sections (the funnel's section is `funnel`, its heading
+/// `funnel-title`).
+#[allow(clippy::too_many_arguments)]
+fn open_svg(
+    out: &mut String,
+    kind: &str,
+    id: &str,
+    linked: bool,
+    height: f64,
+    title: &str,
+    desc: &str,
+) -> f64 {
+    let role = if linked { "" } else { " role=\"img\"" };
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart chart-{kind}\" role=\"img\" \
-         aria-labelledby=\"{id}-title {id}-desc\" viewBox=\"0 0 {w} {h}\" width=\"100%\" \
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart chart-{kind}\"{role} \
+         aria-labelledby=\"{id}-chart-title\" aria-describedby=\"{id}-chart-desc\" \
+         viewBox=\"0 0 {w} {h}\" width=\"100%\" \
          preserveAspectRatio=\"xMidYMid meet\" font-family=\"inherit\" font-size=\"{FONT}\">\
-         <title id=\"{id}-title\">{t}</title><desc id=\"{id}-desc\">{d}</desc>\
+         <title id=\"{id}-chart-title\">{t}</title><desc id=\"{id}-chart-desc\">{d}</desc>\
          <text class=\"chart-title\" x=\"{x}\" y=\"22\" font-size=\"15\" font-weight=\"600\" \
-         fill=\"currentColor\">{t}</text>",
+         fill=\"currentColor\" aria-hidden=\"true\">{t}</text>",
         w = n(WIDTH),
         h = n(height),
         t = escape(title),
@@ -477,7 +505,7 @@ fn open_svg(out: &mut String, kind: &str, id: &str, height: f64, title: &str, de
 
 fn empty_svg(kind: &str, id: &str, title: &str) -> String {
     let mut out = String::new();
-    open_svg(&mut out, kind, id, 160.0, title, EMPTY_MESSAGE);
+    open_svg(&mut out, kind, id, false, 160.0, title, EMPTY_MESSAGE);
     let _ = write!(
         out,
         "<text class=\"chart-empty\" x=\"{}\" y=\"95\" text-anchor=\"middle\" \
@@ -600,6 +628,7 @@ pub fn bar_chart(spec: &BarChart) -> String {
         &mut out,
         "bar",
         &id,
+        spec.is_linked(),
         height,
         &spec.title,
         &spec.summary(kind, stacked),
@@ -829,6 +858,7 @@ pub fn horizontal_bars(spec: &BarChart) -> String {
         &mut out,
         "hbar",
         &id,
+        spec.is_linked(),
         height,
         &spec.title,
         &spec.summary(kind, stacked),
@@ -995,6 +1025,7 @@ pub fn line_chart(spec: &LineChart) -> String {
         &mut out,
         "line",
         &id,
+        spec.is_linked(),
         height,
         &spec.title,
         &spec.summary("Line chart", false),
@@ -1112,7 +1143,11 @@ pub fn funnel(spec: &Funnel) -> String {
     let (bar_h, gap, top) = (30.0, 24.0, 44.0);
     let height = top + spec.stages.len() as f64 * (bar_h + gap) - gap + 20.0;
     let mut out = String::new();
-    open_svg(&mut out, "funnel", &id, height, &spec.title, &desc);
+    let linked = spec
+        .stages
+        .iter()
+        .any(|s| s.2.as_deref().is_some_and(|h| !h.is_empty()));
+    open_svg(&mut out, "funnel", &id, linked, height, &spec.title, &desc);
 
     let longest = spec
         .stages
@@ -1327,19 +1362,20 @@ mod tests {
         let doc = roxmltree::Document::parse(svg).unwrap_or_else(|e| panic!("{e}: {svg}"));
         let root = doc.root_element();
         assert_eq!(root.tag_name().name(), "svg");
-        assert_eq!(root.attribute("role"), Some("img"));
+        // Links inside role=img are hidden from assistive technology (axe's
+        // nested-interactive): a chart with links keeps the SVG root's own role.
+        let linked = doc.descendants().any(|n| n.tag_name().name() == "a");
+        let role = if linked { None } else { Some("img") };
+        assert_eq!(root.attribute("role"), role, "{svg}");
         assert!(root.attribute("viewBox").is_some());
-        let labelled = root.attribute("aria-labelledby").unwrap();
-        for id in labelled.split(' ') {
-            let target = doc
-                .descendants()
-                .find(|n| n.attribute("id") == Some(id))
-                .unwrap_or_else(|| panic!("no element with id {id}"));
-            assert!(!target.text().unwrap_or("").is_empty());
-        }
         let kids: Vec<_> = root.children().filter(|n| n.is_element()).collect();
         assert_eq!(kids[0].tag_name().name(), "title");
         assert_eq!(kids[1].tag_name().name(), "desc");
+        for (attribute, kid) in [("aria-labelledby", kids[0]), ("aria-describedby", kids[1])] {
+            let id = root.attribute(attribute).unwrap();
+            assert_eq!(kid.attribute("id"), Some(id), "{attribute}");
+            assert!(!kid.text().unwrap_or("").is_empty());
+        }
         doc
     }
 
@@ -1564,10 +1600,14 @@ mod tests {
     #[test]
     fn ids_are_unique_per_chart_and_valid() {
         let spec = pipeline().with_id("pipeline-count");
-        assert!(
-            bar_chart(&spec)
-                .contains("aria-labelledby=\"pipeline-count-title pipeline-count-desc\"")
-        );
+        let svg = bar_chart(&spec);
+        assert!(svg.contains("aria-labelledby=\"pipeline-count-chart-title\""));
+        assert!(svg.contains("aria-describedby=\"pipeline-count-chart-desc\""));
+        // The dashboard's funnel section is id="funnel" with a heading id="funnel-title":
+        // the chart's ids must not take those.
+        let funnel = funnel(&stages().with_id("funnel"));
+        assert!(funnel.contains("<title id=\"funnel-chart-title\">"));
+        assert!(!funnel.contains("id=\"funnel-title\""));
         assert_eq!(slug("9 Weeks!"), "chart-9-weeks");
     }
 }

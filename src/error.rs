@@ -24,6 +24,10 @@ pub enum AppError {
     Forbidden,
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// A request refused before its handler ran (a body too large, not a form), with the
+    /// status that says why.
+    #[error("rejected ({0}): {1}")]
+    Rejected(StatusCode, String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
@@ -93,6 +97,17 @@ impl IntoResponse for AppError {
                     layout: Layout::default(),
                     status: 400,
                     title: "Bad request",
+                    message,
+                    error_id: None,
+                },
+            )
+                .into_response(),
+            AppError::Rejected(status, message) => (
+                status,
+                ErrorPage {
+                    layout: Layout::default(),
+                    status: status.as_u16(),
+                    title: status.canonical_reason().unwrap_or("Request refused"),
                     message,
                     error_id: None,
                 },

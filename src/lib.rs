@@ -17,6 +17,7 @@ pub mod error;
 pub mod exports;
 pub mod home;
 pub mod imports;
+pub mod input;
 pub mod interactions;
 pub mod mail;
 pub mod opportunities;

@@ -1,10 +1,10 @@
 //! Account pages: the list, the account page with its prospects, the new/edit form.
 
+use crate::web::extract::{Form, Path, Query};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    Form,
-    extract::{Path, Query, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };

@@ -5,11 +5,11 @@
 //! mistake. Deactivating a user ends their sessions: `CurrentUser` refuses inactive users
 //! on every request and deletes the session it came with.
 
+use crate::web::extract::{Form, Path};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    Form,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };

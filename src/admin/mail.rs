@@ -2,12 +2,10 @@
 //! to queue a failed message again once its cause (a wrong SMTP password, a full mailbox)
 //! is dealt with. Queries live with the outbox in `mail::outbox`.
 
+use crate::web::extract::Path;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::{
-    extract::{Path, State},
-    response::Redirect,
-};
+use axum::{extract::State, response::Redirect};
 use tower_sessions::Session;
 
 use crate::{

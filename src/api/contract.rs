@@ -128,27 +128,6 @@ pub fn integers_as_integers(value: &mut Value) {
     }
 }
 
-/// The input rule for a query string: a value with control characters is refused, naming
-/// its parameter.
-pub fn check_query(query: Option<&str>) -> Result<(), ApiError> {
-    let problems: Vec<FieldProblem> = form_urlencoded_pairs(query.unwrap_or_default())
-        .filter(|(_, value)| has_control_characters(value))
-        .map(|(name, _)| FieldProblem {
-            field: name,
-            message: "Remove the control characters from this text.".into(),
-        })
-        .collect();
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::InvalidFields(problems))
-    }
-}
-
-fn form_urlencoded_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    url::form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned()))
-}
-
 /// The names of the schemas a request body refers to, directly or through others.
 fn request_schemas(doc: &Value) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
@@ -325,16 +304,22 @@ fn describe(error: &jsonschema::ValidationError<'_>) -> Vec<(String, String)> {
         .iter()
         .map(|segment| match segment {
             jsonschema::paths::LocationSegment::Property(p) => p.to_string(),
-            jsonschema::paths::LocationSegment::Index(i) => i.to_string(),
+            jsonschema::paths::LocationSegment::Index(i) => format!("[{i}]"),
         })
         .collect();
+    // Named as the input rule's errors name them: `qualifying.budget`, `tags[2]`.
     let field = |extra: Option<&str>| {
-        let mut parts = path.clone();
-        parts.extend(extra.map(str::to_string));
-        if parts.is_empty() {
+        let mut name = String::new();
+        for part in path.iter().map(String::as_str).chain(extra) {
+            if !name.is_empty() && !part.starts_with('[') {
+                name.push('.');
+            }
+            name.push_str(part);
+        }
+        if name.is_empty() {
             "body".to_string()
         } else {
-            parts.join(".")
+            name
         }
     };
     let instance = error.instance();

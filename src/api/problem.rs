@@ -1,6 +1,9 @@
 //! Errors as `application/problem+json` (RFC 9457): a `type`, a `title`, the `status`, a
 //! `detail` for people, and for invalid input the `errors` member, one entry per field,
-//! with the same messages the forms show.
+//! with the same messages the forms show. The extractors here are the API's edge: they
+//! hold every body and query to the input rule (`crate::input`).
+
+#![allow(clippy::disallowed_types)]
 
 use axum::{
     Json,
@@ -14,7 +17,7 @@ use axum::{
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use utoipa::ToSchema;
 
-use crate::{error::AppError, web::FormErrors};
+use crate::{error::AppError, input, web::FormErrors};
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
@@ -70,6 +73,9 @@ pub enum ApiError {
     /// One field whose value is well formed but conflicts with what is stored (409).
     #[error("{1}: {2}")]
     Field(StatusCode, &'static str, String),
+    /// One field of a JSON body, named by its path (`tags[2]`, `qualifying.budget`).
+    #[error("invalid input at {field}")]
+    InvalidAt { field: String, message: String },
     #[error("rejected: {1}")]
     Rejected(StatusCode, String),
     #[error(transparent)]
@@ -197,6 +203,16 @@ impl IntoResponse for ApiError {
                 }];
                 p
             }
+            ApiError::InvalidAt { field, message } => {
+                let mut p = problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid-input",
+                    "Some fields are invalid",
+                    "Correct the fields listed in `errors` and send the request again.".into(),
+                );
+                p.errors = vec![FieldProblem { field, message }];
+                p
+            }
             ApiError::Rejected(status, detail) => {
                 let title = status.canonical_reason().unwrap_or("Bad request");
                 problem(status, "about:blank", title, detail)
@@ -221,26 +237,66 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// `Json<T>` whose rejections (bad JSON, wrong content type, a body too large) are problems,
-/// and which refuses a body that `T`'s schema in the OpenAPI document forbids.
+/// `Json<T>` whose rejections (bad JSON, wrong content type, a body too large) are
+/// problems, whose every string (keys too) is held to the input rule, and which refuses a
+/// body that `T`'s schema in the OpenAPI document forbids, before the body is read into
+/// `T`: each is a 422 naming the field, never a 500.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned + ToSchema, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> ApiResult<Self> {
-        let Json(mut value) = Json::<serde_json::Value>::from_request(req, state)
+        let Json(mut body) = Json::<serde_json::Value>::from_request(req, state)
             .await
             .map_err(json_rejection)?;
-        super::contract::check_body(&T::name(), &value)?;
-        super::contract::integers_as_integers(&mut value);
-        serde_json::from_value(value).map(ApiJson).map_err(|e| {
-            // The schema admitted what the type does not: a gap in the document.
-            ApiError::Internal(AppError::Internal(anyhow::anyhow!(
-                "a body the schema of {} admits does not deserialize: {e}",
-                T::name()
-            )))
-        })
+        if let Some((field, message)) = text_problem_in(&body, String::new()) {
+            return Err(ApiError::InvalidAt {
+                field,
+                message: message.to_string(),
+            });
+        }
+        super::contract::check_body(&T::name(), &body)?;
+        super::contract::integers_as_integers(&mut body);
+        serde_path_to_error::deserialize(body)
+            .map(ApiJson)
+            .map_err(|err| {
+                let path = err.path().to_string();
+                let detail = if path == "." {
+                    format!("The body does not match the schema: {}", err.inner())
+                } else {
+                    format!(
+                        "The body does not match the schema at `{path}`: {}",
+                        err.inner()
+                    )
+                };
+                ApiError::Rejected(StatusCode::UNPROCESSABLE_ENTITY, detail)
+            })
+    }
+}
+
+/// The first string in `value` (a key or a value) that breaks the text rule, with its
+/// path (`notes`, `tags[2]`, `qualifying.budget`) and the reason.
+fn text_problem_in(value: &serde_json::Value, path: String) -> Option<(String, &'static str)> {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => input::text_problem(text).map(|problem| (path, problem)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| text_problem_in(item, format!("{path}[{i}]"))),
+        Value::Object(members) => members.iter().find_map(|(key, member)| {
+            let inner = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            match input::text_problem(key) {
+                Some(problem) => Some((inner.replace(input::is_refused_char, "\u{fffd}"), problem)),
+                None => text_problem_in(member, inner),
+            }
+        }),
+        _ => None,
     }
 }
 
@@ -268,7 +324,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
-        super::contract::check_query(parts.uri.query())?;
+        let raw = parts.uri.query().unwrap_or_default();
+        if let Some((field, message)) = input::urlencoded_problem(raw.as_bytes()) {
+            return Err(ApiError::InvalidAt {
+                field: field.replace(input::is_refused_char, "\u{fffd}"),
+                message: message.to_string(),
+            });
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| ApiQuery(q.0))

@@ -112,7 +112,14 @@ pub async fn require_token(request: Request, next: Next) -> Response {
     } else if is_form {
         let bytes = match to_bytes(body, MAX_FORM_BYTES).await {
             Ok(bytes) => bytes,
-            Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "form too large").into_response(),
+            Err(_) => {
+                return AppError::Rejected(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "The form is larger than the server accepts (2 MiB). Shorten the longest text."
+                        .into(),
+                )
+                .into_response();
+            }
         };
         (find_field(&bytes), Body::from(bytes))
     } else {

@@ -2,24 +2,30 @@
 
 use std::net::SocketAddr;
 
+use crate::web::extract::{Form, Query};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    Form,
-    extract::{ConnectInfo, Query, State},
-    http::StatusCode,
+    extract::{ConnectInfo, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
+use time::OffsetDateTime;
 use tower_sessions::Session;
+use tower_sessions::cookie::Key;
 
-use super::{password, recovery, session, throttle};
+use super::{device, password, recovery, session, throttle};
 use crate::{
     error::Result,
+    input,
     state::AppState,
     users,
-    web::{FlashKind, Layout, flash},
+    web::{FlashKind, FormErrors, Layout, flash, format},
 };
+
+/// The longest email address there is (RFC 5321's path limit).
+const MAX_EMAIL_BYTES: usize = 254;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "auth/login.html")]
@@ -63,6 +69,7 @@ pub struct LoginForm {
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     session: Session,
     layout: Layout,
     Form(form): Form<LoginForm>,
@@ -76,40 +83,70 @@ pub async fn login(
             next: form.next.clone(),
             error: Some(message),
         };
-        Ok((status, page).into_response())
+        (status, page).into_response()
     };
-
-    if let Some(wait) = throttle::retry_after(&state.db, &email, client_ip).await? {
-        let minutes = (wait.whole_seconds() + 59) / 60;
-        return refuse(
+    // No account has such an email: refused before any look-up, attempt or hash.
+    if input::text_problem(&email).is_some() || email.len() > MAX_EMAIL_BYTES {
+        return Ok(refuse(
             layout,
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "Too many failed sign-ins. Try again in {minutes} minute{}.",
-                if minutes == 1 { "" } else { "s" }
-            ),
-        );
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Enter the email address of your account.".into(),
+        ));
     }
 
     let candidate = users::db::find_for_login(&state.db, &email).await?;
+    // A browser that signed in to this account before is held only by its own failures.
+    let key = Key::from(&state.config.cookie_key);
+    let secure = state.config.secure_cookies();
+    let device = device::read(&headers, &key, secure)
+        .filter(|d| candidate.as_ref().is_some_and(|c| c.id == d.user_id))
+        .map(|d| d.nonce);
+    let device = device.as_deref();
+
+    if let Some(wait) = throttle::retry_after(&state.db, &email, client_ip, device).await? {
+        let seconds = wait.whole_seconds().max(1);
+        let minutes = (seconds + 59) / 60;
+        let at = OffsetDateTime::now_utc() + time::Duration::seconds(seconds);
+        let mut response = refuse(
+            layout,
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "Too many failed sign-ins. Try again in {minutes} minute{} (at {} UTC). \
+                 A browser you have signed in with before is not held up by failures \
+                 elsewhere.",
+                if minutes == 1 { "" } else { "s" },
+                format::datetime(at, "UTC"),
+            ),
+        );
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_str(&seconds.to_string()).expect("digits"),
+        );
+        return Ok(response);
+    }
+
     let stored_hash = candidate.as_ref().and_then(|c| c.password_hash.clone());
     let verified = password::verify_password(&state, form.password.clone(), stored_hash).await?;
-    let user_id = candidate.filter(|_| verified).map(|c| c.id);
-    throttle::record_attempt(&state.db, &email, client_ip, user_id.is_some()).await?;
+    let user = candidate.filter(|_| verified);
+    throttle::record_attempt(&state.db, &email, client_ip, device, user.is_some()).await?;
 
-    let Some(user_id) = user_id else {
+    let Some(user) = user else {
         // The same answer whether the email is unknown or the password wrong.
-        return refuse(
+        return Ok(refuse(
             layout,
             StatusCode::UNAUTHORIZED,
             "That email and password do not match an active account.".into(),
-        );
+        ));
     };
 
-    throttle::forget_failures(&state.db, &email).await?;
-    session::sign_in(&session, user_id).await?;
+    throttle::forget_failures(&state.db, &email, device).await?;
+    session::sign_in(&session, user.id, user.session_generation).await?;
     let target = session::local_path(&form.next).unwrap_or("/");
-    Ok(Redirect::to(target).into_response())
+    let mut response = Redirect::to(target).into_response();
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, device::issue(user.id, &key, secure));
+    Ok(response)
 }
 
 pub async fn logout(session: Session) -> Result<Response> {
@@ -124,6 +161,7 @@ pub struct ForgotPage {
     pub layout: Layout,
     pub email: String,
     pub sent: bool,
+    pub error: Option<String>,
 }
 
 pub async fn forgot_page(layout: Layout) -> ForgotPage {
@@ -131,6 +169,7 @@ pub async fn forgot_page(layout: Layout) -> ForgotPage {
         layout,
         email: String::new(),
         sent: false,
+        error: None,
     }
 }
 
@@ -140,40 +179,37 @@ pub struct ForgotForm {
     email: String,
 }
 
-/// At most this many reset emails per account and hour: a stranger cannot flood an inbox.
-const RESETS_PER_HOUR: i64 = 3;
-
-/// Answers the same whether or not the email belongs to an account.
+/// Answers the same, and does the same work, whether or not the email belongs to an
+/// account: the request is queued and the scheduler sends the link (`recovery`).
 pub async fn forgot(
     State(state): State<AppState>,
     layout: Layout,
     Form(form): Form<ForgotForm>,
-) -> Result<ForgotPage> {
+) -> Result<Response> {
     let email = form.email.trim().to_lowercase();
-    let mut tx = state.db.begin().await?;
-    let user = sqlx::query!(
-        r#"select id, name from users where email = $1 and active"#,
-        email
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some(user) = user
-        && recovery::recent_resets(&mut tx, user.id).await? < RESETS_PER_HOUR
-    {
-        let to = recovery::Recipient {
-            user_id: user.id,
-            email: &email,
-            name: &user.name,
+    let mut errors = FormErrors::default();
+    let checked = errors.optional_email("email", &email);
+    if checked.is_none() {
+        if !errors.has("email") {
+            errors.add("email", "Enter the email address of your account.");
+        }
+        let page = ForgotPage {
+            layout,
+            email: form.email,
+            sent: false,
+            error: errors.get("email").map(str::to_owned),
         };
-        recovery::issue(&mut tx, &state, &to, recovery::Purpose::PasswordReset).await?;
-        crate::scheduler::notify(&mut *tx).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    tx.commit().await?;
+    let mut conn = state.db.acquire().await?;
+    recovery::request_reset(&mut conn, &email).await?;
     Ok(ForgotPage {
         layout,
         email: form.email,
         sent: true,
-    })
+        error: None,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]

@@ -4,6 +4,7 @@
 //! `Scope` is what that user may see, and every query on prospect data takes one.
 
 pub mod csrf;
+pub mod device;
 pub mod handlers;
 pub mod password;
 pub mod recovery;

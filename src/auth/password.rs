@@ -36,6 +36,9 @@ pub fn check_policy(password: &str) -> Result<(), String> {
     if password.len() > 1024 {
         return Err("Use at most 1024 characters.".into());
     }
+    if let Some(problem) = crate::input::text_problem(password) {
+        return Err(problem.into());
+    }
     Ok(())
 }
 

@@ -1,16 +1,20 @@
 //! One-time links by email: the invitation an admin's new user receives to choose a
 //! password, and the password reset. Tokens are random, stored only as a SHA-256 hash,
 //! expire (an invitation after 7 days, a reset after an hour) and work once.
+//!
+//! A reset is asked for in two steps, so that asking takes the same time whether or not
+//! the email is an account's: the request only queues the email (`request_reset`), and the
+//! scheduler looks it up and sends the link (`answer_reset_requests`).
 
 use askama::Template;
 use sqlx::PgConnection;
 use time::{Duration, OffsetDateTime};
 
 use super::secret::{self, hash};
-use crate::{
-    mail::outbox::{self, NewMail},
-    state::App,
-};
+use crate::mail::outbox::{self, NewMail};
+
+/// At most this many reset emails per account and hour: a stranger cannot flood an inbox.
+const RESETS_PER_HOUR: i64 = 3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {
@@ -89,10 +93,11 @@ struct ResetHtml<'a> {
     preferences: &'a str,
 }
 
-/// Issues a token and queues its email, in the caller's transaction.
+/// Issues a token and queues its email (with links under `base_url`), in the caller's
+/// transaction.
 pub async fn issue(
     conn: &mut PgConnection,
-    app: &App,
+    base_url: &url::Url,
     to: &Recipient<'_>,
     purpose: Purpose,
 ) -> anyhow::Result<()> {
@@ -109,7 +114,7 @@ pub async fn issue(
     .fetch_one(&mut *conn)
     .await?;
 
-    let base = app.config.base_url.as_str().trim_end_matches('/');
+    let base = base_url.as_str().trim_end_matches('/');
     let link = format!("{base}/password/reset?token={token}");
     let preferences = format!("{base}/settings/reminders");
     let (subject, body_text, body_html) = match purpose {
@@ -231,4 +236,56 @@ pub async fn recent_resets(conn: &mut PgConnection, user_id: i64) -> sqlx::Resul
     )
     .fetch_one(conn)
     .await
+}
+
+/// Queues a reset for `email`, whoever it belongs to, and wakes the scheduler.
+pub async fn request_reset(conn: &mut PgConnection, email: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into password_reset_requests (email) values ($1)",
+        email
+    )
+    .execute(&mut *conn)
+    .await?;
+    crate::scheduler::notify(conn).await
+}
+
+/// Answers up to `limit` queued reset requests: a link to each active account asked for
+/// (at most [`RESETS_PER_HOUR`] an hour), nothing to the others. Requests are claimed
+/// with `skip locked`, so several schedulers share them and each is answered once.
+/// Returns how many links were sent and how many requests were answered.
+pub async fn answer_reset_requests(
+    conn: &mut PgConnection,
+    base_url: &url::Url,
+    limit: i64,
+) -> anyhow::Result<(u64, u64)> {
+    let requests = sqlx::query_scalar!(
+        r#"delete from password_reset_requests
+           where id in (select id from password_reset_requests
+                        order by id limit $1 for update skip locked)
+           returning email::text as "email!""#,
+        limit
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut sent = 0;
+    for email in &requests {
+        let user = sqlx::query!(
+            r#"select id, name from users where email = $1 and active"#,
+            email
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(user) = user else { continue };
+        if recent_resets(conn, user.id).await? >= RESETS_PER_HOUR {
+            continue;
+        }
+        let to = Recipient {
+            user_id: user.id,
+            email,
+            name: &user.name,
+        };
+        issue(conn, base_url, &to, Purpose::PasswordReset).await?;
+        sent += 1;
+    }
+    Ok((sent, requests.len() as u64))
 }

@@ -13,6 +13,9 @@ use crate::{
 const USER_ID: &str = "user_id";
 const AUTHENTICATED_AT: &str = "authenticated_at";
 const SEEN_AT: &str = "seen_at";
+/// The user's session generation at sign-in: a password change moves the user's on, and
+/// every session begun under an older one ends at its next request.
+const GENERATION: &str = "generation";
 
 /// A session ends after this long without a request (enforced by the store's expiry)…
 pub const IDLE_TIMEOUT: Duration = Duration::hours(8);
@@ -60,11 +63,16 @@ pub async fn session_from_parts(parts: &mut Parts, state: &AppState) -> Result<S
 }
 
 /// Marks the session as signed in, under a fresh id so that a session id known before
-/// sign-in (fixation) is worthless after it.
-pub async fn sign_in(session: &Session, user_id: i64) -> Result<()> {
+/// sign-in (fixation) is worthless after it, and under the user's current session
+/// generation, so that it ends when the password changes.
+pub async fn sign_in(session: &Session, user_id: i64, generation: i32) -> Result<()> {
     session.cycle_id().await.map_err(session_error)?;
     session
         .insert(USER_ID, user_id)
+        .await
+        .map_err(session_error)?;
+    session
+        .insert(GENERATION, generation)
         .await
         .map_err(session_error)?;
     session
@@ -98,8 +106,13 @@ pub async fn current_user(parts: &mut Parts, state: &AppState) -> Result<Option<
         .map_err(session_error)?
         .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok());
     let fresh = authenticated_at.is_some_and(|t| OffsetDateTime::now_utc() - t < ABSOLUTE_TIMEOUT);
+    let generation = session
+        .get::<i32>(GENERATION)
+        .await
+        .map_err(session_error)?
+        .unwrap_or_default();
     let user = if fresh {
-        load_active_user(&state.db, user_id).await?
+        load_active_user(&state.db, user_id, generation).await?
     } else {
         None
     };
@@ -110,7 +123,8 @@ pub async fn current_user(parts: &mut Parts, state: &AppState) -> Result<Option<
             Ok(Some(user))
         }
         None => {
-            // Expired, or the user was deactivated: end the session on the server.
+            // Expired, the user deactivated, or the password changed since sign-in: end
+            // the session on the server.
             sign_out(&session).await?;
             Ok(None)
         }
@@ -128,12 +142,17 @@ async fn keep_alive(session: &Session) -> Result<()> {
     Ok(())
 }
 
-async fn load_active_user(db: &sqlx::PgPool, id: i64) -> sqlx::Result<Option<CurrentUser>> {
+async fn load_active_user(
+    db: &sqlx::PgPool,
+    id: i64,
+    generation: i32,
+) -> sqlx::Result<Option<CurrentUser>> {
     sqlx::query_as!(
         CurrentUser,
         r#"select id, email::text as "email!", name, role as "role: Role", team_id, time_zone
-           from users where id = $1 and active"#,
-        id
+           from users where id = $1 and active and session_generation = $2"#,
+        id,
+        generation
     )
     .fetch_optional(db)
     .await

@@ -317,11 +317,15 @@ fn validate_row(row: &StepRow) -> (Option<i32>, Option<StepInput>, RowErrors) {
         },
     };
     let instructions = row.instructions.trim().to_string();
-    if instructions.chars().count() > 2000 {
+    if let Some(problem) = crate::input::text_problem(&instructions) {
+        errors.instructions = Some(problem.into());
+    } else if instructions.chars().count() > 2000 {
         errors.instructions = Some("Use at most 2000 characters.".into());
     }
     let template_text = row.template.trim().to_string();
-    if template_text.chars().count() > 5000 {
+    if let Some(problem) = crate::input::text_problem(&template_text) {
+        errors.template = Some(problem.into());
+    } else if template_text.chars().count() > 5000 {
         errors.template = Some("Use at most 5000 characters.".into());
     } else if let Err(err) = template::check(&template_text) {
         errors.template = Some(err.to_string());

@@ -4,11 +4,11 @@
 //! Everyone signed in may read cadences (reps follow them); only managers and admins
 //! (`Editor`) may change them, and to anyone else the editing routes do not exist (404).
 
+use crate::web::extract::{Form, Path, Query};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    Form,
-    extract::{FromRequestParts, Path, Query, State},
+    extract::{FromRequestParts, State},
     http::{StatusCode, request::Parts},
     response::{IntoResponse, Redirect, Response},
 };

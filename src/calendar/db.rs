@@ -1,7 +1,9 @@
 //! Feed secrets, and what a feed shows.
 
+use std::collections::BTreeMap;
+
 use sqlx::{PgConnection, PgExecutor};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use super::PREFIX;
 use crate::{auth::secret, interactions::Channel, touches::TouchKind};
@@ -92,53 +94,127 @@ pub enum EntryKind {
     Meeting,
 }
 
-/// The user's open touches (pending, or snoozed: shown when the snooze ends) due in
-/// `[from, to)`, and the meetings logged with their prospects in that range.
+/// What a feed holds beyond its events: the days whose touches or meetings were more
+/// than [`DAY_LIMIT`], with how many were left out, so that the feed says so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overflow {
+    /// The day, on the rep's clock.
+    pub day: Date,
+    pub touches: i64,
+    pub meetings: i64,
+}
+
+/// At most this many touches, and this many meetings, of one day are events of their
+/// own; the rest of that day is one all-day event that counts them and links to Today.
+/// A calendar cannot show more in a day anyway, and the feed stays a size a calendar
+/// application will fetch.
+pub const DAY_LIMIT: i64 = 30;
+
+pub struct Contents {
+    pub entries: Vec<Entry>,
+    pub overflow: Vec<Overflow>,
+}
+
+/// What the user's feed holds:
+/// - every open re-engage touch, whatever its date: the dates prospects asked to be called
+///   back on, often months ahead, are never left out;
+/// - the other open touches (pending, or snoozed: shown when the snooze ends) due in
+///   `[from, to)`, and the meetings logged with their prospects in that range, each day's
+///   first [`DAY_LIMIT`] of each on the rep's clock (`time_zone`), and the count of the
+///   rest in [`Overflow`].
 pub async fn entries(
     db: &sqlx::PgPool,
     user_id: i64,
+    time_zone: &str,
     from: OffsetDateTime,
     to: OffsetDateTime,
-) -> sqlx::Result<Vec<Entry>> {
+) -> sqlx::Result<Contents> {
     let touches = sqlx::query!(
-        r#"select t.id, t.kind as "kind: TouchKind", t.channel as "channel: Channel",
-                  coalesce(t.snoozed_until, t.due_at) as "starts_at!", t.created_at,
-                  p.id as prospect_id, trim(p.first_name || ' ' || p.last_name) as "prospect_name!",
+        r#"with open as (
+               select t.id, t.kind, coalesce(t.snoozed_until, t.due_at) as starts_at
+               from touches t
+               where t.owner_id = $1 and t.status in ('pending', 'snoozed')
+                 and (t.kind = 're_engage'
+                      or (coalesce(t.snoozed_until, t.due_at) >= $2
+                          and coalesce(t.snoozed_until, t.due_at) < $3))
+           ), counted as (
+               select id, starts_at,
+                      (starts_at at time zone $4)::date as day,
+                      row_number() over same_day as rank,
+                      count(*) over (partition by kind = 're_engage', (starts_at at time zone $4)::date) as day_total
+               from open
+               window same_day as (partition by kind = 're_engage', (starts_at at time zone $4)::date
+                                   order by starts_at, id)
+           )
+           select t.id, t.kind as "kind: TouchKind", t.channel as "channel: Channel",
+                  c.starts_at as "starts_at!", c.day as "day!", c.day_total as "day_total!",
+                  t.created_at, p.id as prospect_id,
+                  trim(p.first_name || ' ' || p.last_name) as "prospect_name!",
                   p.title, a.name as "account_name?", s.instructions as "instructions?",
-                  c.name as "cadence_name?", s.position as "position?"
-           from touches t
+                  cad.name as "cadence_name?", s.position as "position?"
+           from counted c
+           join touches t on t.id = c.id
            join prospects p on p.id = t.prospect_id
            left join accounts a on a.id = p.account_id
            left join cadence_steps s on s.id = t.step_id
            left join enrollments e on e.id = t.enrollment_id
-           left join cadences c on c.id = e.cadence_id
-           where t.owner_id = $1 and t.status in ('pending', 'snoozed')
-             and coalesce(t.snoozed_until, t.due_at) >= $2 and coalesce(t.snoozed_until, t.due_at) < $3
-           order by 4, t.id
-           limit 2000"#,
+           left join cadences cad on cad.id = e.cadence_id
+           where t.kind = 're_engage' or c.rank <= $5
+           order by c.starts_at, t.id"#,
         user_id,
         from,
-        to
+        to,
+        time_zone,
+        DAY_LIMIT
     )
     .fetch_all(db)
     .await?;
     let meetings = sqlx::query!(
-        r#"select i.id, i.occurred_at, i.created_at, i.notes, p.id as prospect_id,
+        r#"with held as (
+               select i.id, (i.occurred_at at time zone $4)::date as day,
+                      row_number() over same_day as rank,
+                      count(*) over (partition by (i.occurred_at at time zone $4)::date) as day_total
+               from interactions i
+               where i.logged_by = $1 and i.channel = 'meeting'
+                 and i.occurred_at >= $2 and i.occurred_at < $3
+               window same_day as (partition by (i.occurred_at at time zone $4)::date
+                                   order by i.occurred_at, i.id)
+           )
+           select i.id, i.occurred_at, i.created_at, i.notes, h.day as "day!",
+                  h.day_total as "day_total!", p.id as prospect_id,
                   trim(p.first_name || ' ' || p.last_name) as "prospect_name!", p.title,
                   a.name as "account_name?"
-           from interactions i
+           from held h
+           join interactions i on i.id = h.id
            join prospects p on p.id = i.prospect_id
            left join accounts a on a.id = p.account_id
-           where i.logged_by = $1 and i.channel = 'meeting'
-             and i.occurred_at >= $2 and i.occurred_at < $3
-           order by i.occurred_at, i.id
-           limit 1000"#,
+           where h.rank <= $5
+           order by i.occurred_at, i.id"#,
         user_id,
         from,
-        to
+        to,
+        time_zone,
+        DAY_LIMIT
     )
     .fetch_all(db)
     .await?;
+
+    let mut overflow: BTreeMap<Date, Overflow> = BTreeMap::new();
+    let new = |day| Overflow {
+        day,
+        touches: 0,
+        meetings: 0,
+    };
+    for t in &touches {
+        if t.kind != TouchKind::ReEngage && t.day_total > DAY_LIMIT {
+            overflow.entry(t.day).or_insert_with(|| new(t.day)).touches = t.day_total - DAY_LIMIT;
+        }
+    }
+    for m in &meetings {
+        if m.day_total > DAY_LIMIT {
+            overflow.entry(m.day).or_insert_with(|| new(m.day)).meetings = m.day_total - DAY_LIMIT;
+        }
+    }
 
     let mut entries: Vec<Entry> = touches
         .into_iter()
@@ -178,5 +254,8 @@ pub async fn entries(
         changed_at: m.created_at,
     }));
     entries.sort_by_key(|e| (e.starts_at, e.id));
-    Ok(entries)
+    Ok(Contents {
+        entries,
+        overflow: overflow.into_values().collect(),
+    })
 }

@@ -1,8 +1,9 @@
 //! `GET /calendar/{secret}.ics`: the feed itself. Creating and revoking it is on the
 //! profile page (`profile`).
 
+use crate::web::extract::Path;
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::header,
     response::{IntoResponse, Response},
 };
@@ -15,7 +16,8 @@ use crate::{
 };
 
 /// How far back and ahead a feed reaches: recent meetings for context, and the touches
-/// of the coming quarter (older open touches are overdue work: they show at their date).
+/// of the coming months (older open touches are overdue work, on the Today page).
+/// Re-engage dates are in whatever their date.
 const PAST: Duration = Duration::days(60);
 const AHEAD: Duration = Duration::days(120);
 
@@ -25,9 +27,16 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Re
         .await?
         .ok_or(AppError::NotFound)?;
     let now = OffsetDateTime::now_utc();
-    let entries = db::entries(&state.db, subscriber.user_id, now - PAST, now + AHEAD).await?;
+    let contents = db::entries(
+        &state.db,
+        subscriber.user_id,
+        &subscriber.time_zone,
+        now - PAST,
+        now + AHEAD,
+    )
+    .await?;
     let body = ics::render(
-        &entries,
+        &contents,
         &subscriber.name,
         &subscriber.time_zone,
         &state.config.base_url,

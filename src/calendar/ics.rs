@@ -1,5 +1,6 @@
 //! Rendering a feed as iCalendar. The `icalendar` crate writes the format (escaping,
-//! CRLF line ends, folding at 75 octets); this module decides what each event says.
+//! CRLF line ends); this module decides what each event says, and folds the lines itself
+//! (the crate lets a folded line's last piece reach 76 octets).
 //!
 //! Times are written in UTC (`…Z`), which every client converts to its viewer's zone, so
 //! the feed needs no VTIMEZONE. UIDs are stable (`touch-42@host`), so a client updates an
@@ -8,11 +9,15 @@
 use icalendar::{Calendar, Component, Event, EventStatus, Property};
 use time::{Duration, OffsetDateTime, format_description::FormatItem, macros::format_description};
 
-use super::db::{Entry, EntryKind};
+use super::db::{Contents, Entry, EntryKind, Overflow};
 use crate::{interactions::Channel, touches::TouchKind};
 
 const UTC_FORMAT: &[FormatItem<'_>] =
     format_description!("[year][month][day]T[hour][minute][second]Z");
+const DATE_FORMAT: &[FormatItem<'_>] = format_description!("[year][month][day]");
+
+/// RFC 5545 §3.1: a content line is at most 75 octets, not counting its CRLF.
+pub const LINE_OCTETS: usize = 75;
 
 fn utc(ts: OffsetDateTime) -> String {
     ts.to_offset(time::UtcOffset::UTC)
@@ -45,9 +50,100 @@ fn summary(entry: &Entry) -> String {
     }
 }
 
+fn count(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The all-day event that stands for a day's touches and meetings beyond the feed's limit.
+fn overflow_event(overflow: &Overflow, base: &str, host: &str, now: OffsetDateTime) -> Event {
+    let date = |d: time::Date| d.format(DATE_FORMAT).unwrap_or_default();
+    let mut parts = Vec::new();
+    if overflow.touches > 0 {
+        parts.push(count(overflow.touches, "more touch", "more touches"));
+    }
+    if overflow.meetings > 0 {
+        parts.push(count(
+            overflow.meetings,
+            "more meeting held",
+            "more meetings held",
+        ));
+    }
+    let what = parts.join(" and ");
+    let link = format!("{base}/today");
+    let mut event = Event::new();
+    event
+        .uid(&format!("more-{}@{host}", date(overflow.day)))
+        .add_property("DTSTAMP", utc(now))
+        .append_property(
+            Property::new("DTSTART", date(overflow.day))
+                .add_parameter("VALUE", "DATE")
+                .done(),
+        )
+        .append_property(
+            Property::new(
+                "DTEND",
+                date(overflow.day.next_day().unwrap_or(overflow.day)),
+            )
+            .add_parameter("VALUE", "DATE")
+            .done(),
+        )
+        .summary(&format!("Prospector: {what} this day"))
+        .description(&format!(
+            "This calendar shows up to {} touches and {} meetings a day; {what} on this \
+             day are not shown one by one. See them all in Prospector: {link}",
+            super::db::DAY_LIMIT,
+            super::db::DAY_LIMIT
+        ))
+        .url(&link)
+        .status(EventStatus::Confirmed)
+        .add_property("TRANSP", "TRANSPARENT")
+        .add_property("CATEGORIES", "Prospector");
+    event.done()
+}
+
+/// Folds content lines as RFC 5545 §3.1 says: a line longer than 75 octets goes on after
+/// CRLF and one space (which counts towards the next line's 75), and never between the
+/// bytes of one UTF-8 character. Nor next to a space or tab when it can be helped: some
+/// parsers drop every blank at a fold, not only the one the fold added, and a name would
+/// lose its space. Takes and returns CRLF-ended lines.
+pub fn fold(unfolded: &str) -> String {
+    let mut folded = String::with_capacity(unfolded.len() + unfolded.len() / 24);
+    for line in unfolded.split_terminator("\r\n") {
+        let (mut rest, mut room) = (line, LINE_OCTETS);
+        while rest.len() > room {
+            let cut = fold_point(rest, room);
+            folded.push_str(&rest[..cut]);
+            folded.push_str("\r\n ");
+            rest = &rest[cut..];
+            room = LINE_OCTETS - 1;
+        }
+        folded.push_str(rest);
+        folded.push_str("\r\n");
+    }
+    folded
+}
+
+/// Where to cut `text` (longer than `room` octets) to keep at most `room`: the last
+/// character boundary not next to a blank among the last few, or failing that (blanks
+/// all along), the last character boundary.
+fn fold_point(text: &str, room: usize) -> usize {
+    /// How far back to look for a fold away from blanks: a few characters.
+    const LOOK_BACK: usize = 12;
+    let blank = |b: u8| b == b' ' || b == b'\t';
+    let bytes = text.as_bytes();
+    let boundaries = (room.saturating_sub(LOOK_BACK).max(1)..=room)
+        .rev()
+        .filter(|&cut| text.is_char_boundary(cut));
+    boundaries
+        .clone()
+        .find(|&cut| !blank(bytes[cut - 1]) && !blank(bytes[cut]))
+        .or_else(|| boundaries.clone().next())
+        .unwrap_or(room)
+}
+
 /// The feed of `owner_name`'s entries, links pointing into the app at `base_url`.
 pub fn render(
-    entries: &[Entry],
+    contents: &Contents,
     owner_name: &str,
     time_zone: &str,
     base_url: &url::Url,
@@ -75,7 +171,7 @@ pub fn render(
         )
         .append_property(Property::new("X-PUBLISHED-TTL", "PT1H"));
 
-    for entry in entries {
+    for entry in &contents.entries {
         let (uid, link) = match entry.kind {
             EntryKind::Touch(_) => (
                 format!("touch-{}@{host}", entry.id),
@@ -118,5 +214,60 @@ pub fn render(
             .add_property("CATEGORIES", "Prospector");
         calendar.push(event.done());
     }
-    calendar.done().to_string()
+    for overflow in &contents.overflow {
+        calendar.push(overflow_event(overflow, base, host, now));
+    }
+    // The crate's own folds are undone ("\r\n " never starts a content line), then the
+    // lines are folded right.
+    fold(&calendar.done().to_string().replace("\r\n ", ""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_fold_at_75_octets_between_characters_and_away_from_blanks() {
+        // Every length around the folds, in characters of one to four bytes, and blanks.
+        // With the last three, every place to fold is next to a blank.
+        for (piece, away_from_blanks) in [
+            ("a", true),
+            ("é", true),
+            ("老", true),
+            ("🦀", true),
+            ("a老", true),
+            ("éa🦀", true),
+            ("a b", true),
+            ("word  ", true),
+            (" 老", false),
+            ("🦀\t", false),
+            ("  ", false),
+        ] {
+            for n in 0..200 {
+                let value = format!("DESCRIPTION:{}", piece.repeat(n));
+                let folded = fold(&format!("{value}\r\n"));
+                assert!(folded.ends_with("\r\n"));
+                let lines: Vec<&str> = folded.split_terminator("\r\n").collect();
+                for (i, line) in lines.iter().enumerate() {
+                    assert!(line.len() <= LINE_OCTETS, "{} octets: {line:?}", line.len());
+                    assert_eq!(i > 0, line.starts_with(' '), "{line:?}");
+                    if i + 1 < lines.len() {
+                        // Folded where it had to be, give or take a few characters.
+                        assert!(line.len() + 12 > LINE_OCTETS, "{line:?}");
+                    }
+                    if !away_from_blanks {
+                        continue;
+                    }
+                    if i > 0 {
+                        assert!(!line[1..].starts_with([' ', '\t']), "{line:?}");
+                    }
+                    if i + 1 < lines.len() {
+                        assert!(!line.ends_with([' ', '\t']), "{line:?}");
+                    }
+                }
+                // Lines are whole characters (they are `str`), and unfold to the value.
+                assert_eq!(folded.replace("\r\n ", ""), format!("{value}\r\n"));
+            }
+        }
+    }
 }

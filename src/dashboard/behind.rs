@@ -574,7 +574,10 @@ pub struct ListedOpportunity {
     pub owner_name: String,
     pub stage: Stage,
     pub value_cents: i64,
-    pub updated_at: time::OffsetDateTime,
+    /// The latest interaction with its prospect or change of its stage, by when it
+    /// happened: what makes it stalled. (`updated_at` is when the row was last written,
+    /// which a backdated log or a value edit makes today.)
+    pub last_activity_at: time::OffsetDateTime,
 }
 
 /// How many rows are behind the number and on how many prospects the viewer can open.
@@ -658,7 +661,7 @@ impl Behind {
         q.push(
             ") select o.id, o.name, o.prospect_id,
                       trim(p.first_name || ' ' || p.last_name) as prospect_name,
-                      u.name as owner_name, o.stage, o.value_cents, o.updated_at
+                      u.name as owner_name, o.stage, o.value_cents, o.last_activity_at
              from behind b
              join opportunities o on o.id = b.item_id
              join prospects p on p.id = o.prospect_id

@@ -128,6 +128,35 @@ pub async fn refresh_all(db: &PgPool) -> sqlx::Result<()> {
     tx.commit().await
 }
 
+/// The product's rules that the rows must keep, each as a count of the rows that break it
+/// (checked by `prospector rollups verify` and the seeds' tests, with [`discrepancies`]).
+///
+/// Future interest puts the prospect on the nurture cadence: a future-interest prospect
+/// whose pursue enrollment began before the prospect turned future was left behind by the
+/// plan. (A pursue enrollment begun later is the rep's choice, or a reply during nurture.)
+pub const RULES: &[(&str, &str)] = &[(
+    "future-interest prospects left on the pursue cadence they were on before",
+    "select count(*) from prospects p
+     join enrollments e on e.prospect_id = p.id and e.status in ('active', 'paused')
+     join cadences c on c.id = e.cadence_id
+     where p.interest = 'future' and c.purpose = 'pursue'
+       and e.started_at <= (select max(ev.occurred_at) from prospect_events ev
+                            where ev.prospect_id = p.id and ev.kind = 'interest_changed'
+                              and ev.to_value = 'future')",
+)];
+
+/// The rules of [`RULES`] that some rows break, one line each (empty when none is).
+pub async fn broken_rules(db: &PgPool) -> sqlx::Result<Vec<String>> {
+    let mut found = Vec::new();
+    for (what, sql) in RULES {
+        let n: i64 = sqlx::query_scalar(sql).fetch_one(db).await?;
+        if n > 0 {
+            found.push(format!("{n} {what}"));
+        }
+    }
+    Ok(found)
+}
+
 /// Where the rollups and derived columns disagree with a full scan of the source rows, one
 /// line per table (empty when they all agree). A full scan: for tests and for checking a
 /// database by hand, not for requests.

@@ -320,6 +320,27 @@ async fn ensure_purpose(
     Ok(())
 }
 
+/// Future interest that came without an interaction (an opportunity lost with a date to
+/// revisit): the plan follows as for a decision of future interest, onto the nurture
+/// cadence with a re-engage touch on the date.
+pub async fn follow_future(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    re_engage_on: time::Date,
+    why: &str,
+) -> sqlx::Result<()> {
+    ensure_purpose(conn, actor, Purpose::Nurture, why).await?;
+    touches_db::schedule_re_engage(
+        conn,
+        actor.prospect_id,
+        actor.owner_id,
+        re_engage_on,
+        actor.at,
+    )
+    .await?;
+    clear_no_next_step(conn, actor.prospect_id).await
+}
+
 /// What an interaction's outcome and decision mean for the prospect's plan:
 /// current interest → the pursue cadence (an appointment starts a follow-up);
 /// future interest → the nurture cadence and a re-engage touch on the chosen date;

@@ -1,11 +1,8 @@
 //! Enrollment actions on a prospect (enroll, pause, resume, exit, "no next step because…",
 //! data fixed) and enrolling every prospect of a filtered list at once.
 
-use axum::{
-    Form,
-    extract::{Path, State},
-    response::Redirect,
-};
+use crate::web::extract::{Form, Path};
+use axum::{extract::State, response::Redirect};
 use serde::Deserialize;
 use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
 use time::OffsetDateTime;
@@ -201,15 +198,15 @@ async fn required_reason(
     prospect_id: i64,
 ) -> Result<Result<String, Redirect>> {
     let reason = raw.trim();
-    if !reason.is_empty() && reason.chars().count() <= 500 {
+    let problem = crate::input::text_problem(reason);
+    if problem.is_none() && !reason.is_empty() && reason.chars().count() <= 500 {
         return Ok(Ok(reason.to_string()));
     }
-    flash(
-        session,
-        FlashKind::Error,
-        format!("{ask} (at most 500 characters)."),
-    )
-    .await?;
+    let message = match problem {
+        Some(problem) => format!("{ask}: {problem}"),
+        None => format!("{ask} (at most 500 characters)."),
+    };
+    flash(session, FlashKind::Error, message).await?;
     Ok(Err(back(prospect_id)))
 }
 
@@ -391,7 +388,14 @@ pub async fn bulk_enroll(
     session: Session,
     Form(form): Form<BulkEnrollForm>,
 ) -> Result<Redirect> {
-    let list_url = format!("/prospects?{}", form.list.query_string());
+    // The list's filter rides in the form as it does in the list's address: same rule.
+    let list_query = form.list.query_string();
+    if let Some((field, problem)) = crate::input::urlencoded_problem(list_query.as_bytes()) {
+        return Err(AppError::BadRequest(format!(
+            "The list's filter “{field}”: {problem}"
+        )));
+    }
+    let list_url = format!("/prospects?{list_query}");
     let Some(cadence) = (match form.cadence_id.parse::<i64>() {
         Ok(id) => cadences_db::latest_version(&state.db, id).await?,
         Err(_) => None,

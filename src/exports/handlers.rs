@@ -1,10 +1,8 @@
 //! `GET /prospects/export.csv` (the prospect list's filters), `/interactions/export.csv`
 //! and `/opportunities/export.csv` (an owner, a date range or a stage).
 
-use axum::{
-    extract::{Query, State},
-    response::Response,
-};
+use crate::web::extract::Query;
+use axum::{extract::State, response::Response};
 use serde::Deserialize;
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 

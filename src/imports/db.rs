@@ -163,17 +163,41 @@ pub async fn save_settings(
     Ok(done.rows_affected() == 1)
 }
 
-/// Stops an import that has not finished; what is imported stays. `false` if it had.
-pub async fn cancel(db: impl PgExecutor<'_>, user_id: i64, id: i64) -> sqlx::Result<bool> {
-    let done = sqlx::query!(
-        r#"update imports set status = 'cancelled', content = '', finished_at = now(), updated_at = now()
-           where id = $1 and created_by = $2 and status in ('mapping', 'queued', 'running')"#,
+/// What asking to cancel an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancelled {
+    /// It stopped; what was imported stays.
+    Now,
+    /// It had finished (or was cancelled) already.
+    Already,
+    /// The user has no such import.
+    NotFound,
+}
+
+/// Stops an import of the user's that has not finished; what is imported stays.
+pub async fn cancel(db: impl PgExecutor<'_>, user_id: i64, id: i64) -> sqlx::Result<Cancelled> {
+    let row = sqlx::query!(
+        r#"with mine as (
+               select id, status from imports where id = $1 and created_by = $2
+           ), stopped as (
+               update imports i
+               set status = 'cancelled', content = '', finished_at = now(), updated_at = now()
+               from mine
+               where i.id = mine.id and mine.status in ('mapping', 'queued', 'running')
+               returning i.id
+           )
+           select exists (select 1 from mine) as "found!",
+                  exists (select 1 from stopped) as "stopped!""#,
         id,
         user_id
     )
-    .execute(db)
+    .fetch_one(db)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(match (row.found, row.stopped) {
+        (_, true) => Cancelled::Now,
+        (true, false) => Cancelled::Already,
+        (false, false) => Cancelled::NotFound,
+    })
 }
 
 pub struct Problem {

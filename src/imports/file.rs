@@ -9,6 +9,14 @@ use csv::{Position, StringRecord};
 /// The largest file accepted.
 pub const MAX_BYTES: usize = 50 * 1024 * 1024;
 
+/// The most columns a file may have. Exports from CRMs carry a few dozen, a "with every
+/// property" one a couple of hundred; the mapping page shows each column with a choice of
+/// field, so the page grows with them and must stay a page.
+pub const MAX_COLUMNS: usize = 300;
+
+/// How much of a column's name is kept (and shown): enough for any real header.
+pub const MAX_HEADER_CHARS: usize = 100;
+
 /// A CSV file as stored for import: UTF-8 text without its BOM.
 #[derive(Debug, Clone)]
 pub struct CsvFile {
@@ -43,6 +51,7 @@ pub fn read(mut bytes: Vec<u8>) -> Result<CsvFile, String> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
     }
+    normalize_line_breaks(&mut bytes);
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(format!(
             "The file is saved as UTF-16 text, not UTF-8. {SAVE_AS}"
@@ -85,6 +94,13 @@ pub fn read(mut bytes: Vec<u8>) -> Result<CsvFile, String> {
     if !header_read || record.iter().all(str::is_empty) {
         return Err("The first row should name the columns, and it is empty.".into());
     }
+    if record.len() > MAX_COLUMNS {
+        return Err(format!(
+            "The first row names {} columns; a file can have at most {MAX_COLUMNS}. Delete the \
+             columns you do not need to import (or export fewer), then upload the file again.",
+            record.len()
+        ));
+    }
     let headers: Vec<String> = record
         .iter()
         .enumerate()
@@ -92,7 +108,7 @@ pub fn read(mut bytes: Vec<u8>) -> Result<CsvFile, String> {
             if h.is_empty() {
                 format!("Column {}", i + 1)
             } else {
-                h.chars().take(200).collect()
+                h.chars().take(MAX_HEADER_CHARS).collect()
             }
         })
         .collect();
@@ -130,6 +146,32 @@ pub fn read(mut bytes: Vec<u8>) -> Result<CsvFile, String> {
         rows,
         data_start,
     })
+}
+
+/// Turns every CRLF and every lone CR into LF, in place. The CSV reader numbers lines by
+/// their LF and counts a CRLF's LF towards the next record, so a file from HubSpot,
+/// Salesforce or Excel (CRLF) would report each row one line too low, and an old Mac
+/// file (CR) would put every row on line 1. The reader splits records at CR, LF and CRLF
+/// alike, so the records read the same; a line break inside a quoted value becomes LF,
+/// as a textarea's is stored.
+fn normalize_line_breaks(bytes: &mut Vec<u8>) {
+    if !bytes.contains(&b'\r') {
+        return;
+    }
+    let mut write = 0;
+    for read in 0..bytes.len() {
+        let b = bytes[read];
+        if b == b'\r' {
+            if bytes.get(read + 1) == Some(&b'\n') {
+                continue;
+            }
+            bytes[write] = b'\n';
+        } else {
+            bytes[write] = b;
+        }
+        write += 1;
+    }
+    bytes.truncate(write);
 }
 
 /// The line on which a quoted value starts that the file never closes, read the way the
@@ -219,6 +261,21 @@ pub fn reader_at<'a>(
     Ok(reader)
 }
 
+/// The line a record starts on, counted from 1. The reader's position for a record is
+/// where it began reading it, before the empty lines it skips, so those are counted here.
+pub fn line_of_record(text: &[u8], record: &StringRecord) -> u64 {
+    let Some(position) = record.position() else {
+        return 0;
+    };
+    let skipped = text
+        .get(position.byte() as usize..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| **b == b'\n')
+        .count();
+    position.line() + skipped as u64
+}
+
 /// A position from its stored parts.
 pub fn position(byte: i64, line: i64, record: i64) -> Position {
     let mut pos = Position::new();
@@ -275,6 +332,43 @@ mod tests {
         assert_eq!(second.position().unwrap().line(), 4);
     }
 
+    /// The line of each data record, as the import and its preview report it.
+    fn lines_of(file: &CsvFile) -> Vec<u64> {
+        reader_at(&file.text, file.delimiter, &file.data_start)
+            .unwrap()
+            .records()
+            .map(|r| line_of_record(&file.text, &r.unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn lines_are_counted_alike_whatever_ends_them() {
+        let lf = "Email,Notes\nada@x.org,one\nalan@x.org,\"two\nlines\"\ngrace@x.org,three\n";
+        for (ending, text) in [
+            ("LF", lf.to_string()),
+            ("CRLF", lf.replace('\n', "\r\n")),
+            ("CR", lf.replace('\n', "\r")),
+        ] {
+            let file = ok(text.as_bytes());
+            assert_eq!(file.rows, 3, "{ending}");
+            assert_eq!(lines_of(&file), [2, 3, 5], "{ending}");
+            let mut reader = reader_at(&file.text, file.delimiter, &file.data_start).unwrap();
+            let second = reader.records().nth(1).unwrap().unwrap();
+            assert_eq!(&second[1], "two\nlines", "{ending}");
+        }
+        // Empty lines between rows, and no final line break.
+        for text in [
+            &b"Email\r\na@x.org\r\n\r\n\r\nb@x.org\r\nc@x.org"[..],
+            b"Email\na@x.org\n\n\nb@x.org\nc@x.org",
+        ] {
+            assert_eq!(lines_of(&ok(text)), [2, 5, 6]);
+        }
+        let err = read(b"a,b\r\n1,2\r\n3,\"open\r\n4,5\r\n".to_vec()).unwrap_err();
+        assert!(err.contains("line 3 is never"), "{err}");
+        let err = read(b"a,b\r\n1,2\r\ncaf\xe9,1\r\n".to_vec()).unwrap_err();
+        assert!(err.contains("line 3"), "{err}");
+    }
+
     #[test]
     fn quotes_inside_values_are_not_mistaken_for_an_open_one() {
         assert_eq!(
@@ -310,6 +404,17 @@ mod tests {
             let err = read(bytes).unwrap_err();
             assert!(err.contains(expected), "{expected}: {err}");
         }
+        let wide = |columns: usize| {
+            let header: Vec<String> = (1..=columns).map(|i| format!("c{i}")).collect();
+            format!("{}\n{}\n", header.join(","), vec!["x"; columns].join(",")).into_bytes()
+        };
+        assert_eq!(ok(&wide(MAX_COLUMNS)).headers.len(), MAX_COLUMNS);
+        for columns in [MAX_COLUMNS + 1, 1_000_000] {
+            let err = read(wide(columns)).unwrap_err();
+            assert!(err.contains(&format!("names {columns} columns")), "{err}");
+        }
+        let long = format!("{},Email\nAda,ada@x.org\n", "N".repeat(10_000));
+        assert_eq!(ok(long.as_bytes()).headers[0], "N".repeat(MAX_HEADER_CHARS));
         let big = vec![b'a'; MAX_BYTES + 1];
         assert!(read(big).unwrap_err().contains("50 MB"));
     }

@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
+use crate::web::extract::{Form, Multipart, Path};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    Form,
-    extract::{Multipart, Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -74,7 +74,9 @@ pub async fn index(
 }
 
 /// The file field of the upload form, or why there is none to read.
-async fn uploaded_file(mut multipart: Multipart) -> std::result::Result<(String, Vec<u8>), String> {
+async fn uploaded_file(
+    Multipart(mut multipart): Multipart,
+) -> std::result::Result<(String, Vec<u8>), String> {
     let too_large = || {
         format!(
             "The file is larger than {} MB; split it into smaller files.",
@@ -255,7 +257,7 @@ async fn analyse(
         if std::mem::take(&mut header) || file::is_blank(&record) {
             continue;
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = file::line_of_record(&text, &record);
         for (column, value) in columns.iter_mut().zip(record.iter()) {
             if column.samples.len() < 3 && !value.is_empty() {
                 column.samples.push(value.chars().take(60).collect());
@@ -471,13 +473,17 @@ pub async fn cancel(
     session: Session,
     Path(id): Path<i64>,
 ) -> Result<Redirect> {
-    if db::cancel(&state.db, user.id, id).await? {
-        flash(
-            &session,
-            FlashKind::Info,
-            "Import cancelled. The rows imported so far stay.",
-        )
-        .await?;
+    match db::cancel(&state.db, user.id, id).await? {
+        db::Cancelled::NotFound => return Err(AppError::NotFound),
+        db::Cancelled::Already => {}
+        db::Cancelled::Now => {
+            flash(
+                &session,
+                FlashKind::Info,
+                "Import cancelled. The rows imported so far stay.",
+            )
+            .await?
+        }
     }
     Ok(Redirect::to(&format!("/imports/{id}")))
 }

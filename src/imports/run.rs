@@ -155,7 +155,7 @@ pub fn first_lines(
             continue;
         }
         if let Some(email) = rows::email_key(&record, mapping) {
-            let line = record.position().map_or(0, |p| p.line());
+            let line = file::line_of_record(text, &record);
             first.entry(email).or_insert(line);
         }
     }
@@ -367,7 +367,7 @@ async fn import_batch(conn: &mut PgConnection, cache: &Cache, job: Claimed) -> a
             break;
         }
         if !file::is_blank(&record) {
-            let line = record.position().map_or(0, |p| p.line());
+            let line = file::line_of_record(&loaded.text, &record);
             records.push((line, record.clone()));
         }
     }

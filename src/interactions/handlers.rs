@@ -1,8 +1,8 @@
 //! The log-interaction form on the prospect page, and its handler.
 
+use crate::web::extract::{Form, Path};
 use axum::{
-    Form,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };

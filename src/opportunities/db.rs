@@ -6,6 +6,7 @@ use time::{Date, OffsetDateTime};
 use super::Stage;
 use crate::{
     auth::Scope,
+    enrollments::{self, db::Actor},
     prospects::{
         self, InterestState,
         db::{InterestChange, NewEvent},
@@ -239,7 +240,7 @@ pub async fn move_stage(
     .await?;
 
     let prospect = sqlx::query!(
-        r#"select interest as "interest: InterestState", re_engage_on,
+        r#"select interest as "interest: InterestState", re_engage_on, owner_id,
                   exists (select 1 from opportunities
                           where prospect_id = $1 and id <> $2 and stage not in ('won', 'lost')) as "other_open!"
            from prospects where id = $1"#,
@@ -279,6 +280,17 @@ pub async fn move_stage(
             },
         )
         .await?;
+        // Future interest moves the plan to nurture, as a decision of future interest does.
+        if let (InterestState::Future, Some(date)) = (to, re_engage_on) {
+            let actor = Actor {
+                user_id: actor_id,
+                prospect_id: opportunity.prospect_id,
+                owner_id: prospect.owner_id,
+                at: change.occurred_at.unwrap_or_else(OffsetDateTime::now_utc),
+            };
+            enrollments::db::follow_future(conn, &actor, date, "Opportunity lost, to revisit")
+                .await?;
+        }
     }
     Ok(())
 }

@@ -1,10 +1,10 @@
 //! The opportunity board and list, the opportunity page, moving stages and editing.
 
+use crate::web::extract::{Form, Path, Query};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    Form,
-    extract::{Path, Query, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };

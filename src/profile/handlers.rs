@@ -2,11 +2,11 @@
 //! the response to the request that made it, and never again: only its hash is kept, and
 //! it is not put in the session (a flash message would store it server-side).
 
+use crate::web::extract::{Form, Path};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    Form,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };

@@ -105,7 +105,9 @@ pub fn parse_tags(raw: &str, errors: &mut FormErrors) -> Vec<String> {
             continue;
         }
         // Counted as typed: lower-casing may lengthen a tag ("İ" becomes two characters).
-        if typed.chars().count() > 40 {
+        if let Some(problem) = crate::input::text_problem(&tag) {
+            errors.add("tags", problem);
+        } else if typed.chars().count() > 40 {
             errors.add("tags", "Each tag can have at most 40 characters.");
         }
         tags.push(tag);

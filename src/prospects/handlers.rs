@@ -1,10 +1,10 @@
 //! Prospect pages: the list, the new/edit form, the prospect page, reassignment.
 
+use crate::web::extract::{Form, Path, Query};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    Form,
-    extract::{Path, Query, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };

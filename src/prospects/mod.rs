@@ -181,9 +181,7 @@ impl QualifyingInput {
 
     pub fn validate(&self, errors: &mut crate::web::FormErrors) {
         for field in QualifyingField::ALL {
-            if self.get(field).trim().chars().count() > 2000 {
-                errors.add(Self::form_name(field), "Use at most 2000 characters.");
-            }
+            errors.optional(Self::form_name(field), self.get(field), 2000);
         }
     }
 }

@@ -5,10 +5,10 @@
 //! id in it to tamper with. The weekly summary goes to managers only, so only managers see
 //! (and may change) that switch; for others the stored value is left as it is.
 
+use crate::web::extract::Form;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    Form,
     extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},

@@ -109,6 +109,8 @@ pub struct PassReport {
     pub mail: mail::DeliveryReport,
     /// Reminder emails queued (none without a base URL: see [`Scheduler::with_base_url`]).
     pub reminders: crate::reminders::ReminderReport,
+    /// Password reset links sent for the requests queued by the forgot-password page.
+    pub reset_links_sent: u64,
     /// Import batches run, and the rows they handled.
     pub imports: crate::imports::run::Report,
     /// Rollup keys whose delta rows were folded into one (not a change of any figure).
@@ -124,6 +126,7 @@ impl PassReport {
             && self.re_engages_scheduled == 0
             && self.mail.is_empty()
             && self.reminders.is_empty()
+            && self.reset_links_sent == 0
             && self.imports.batches == 0
     }
 }
@@ -149,6 +152,9 @@ impl std::fmt::Display for PassReport {
         }
         if !self.reminders.is_empty() {
             write!(f, ", {}", self.reminders)?;
+        }
+        if self.reset_links_sent > 0 {
+            write!(f, ", {} password reset links", self.reset_links_sent)?;
         }
         if !self.mail.is_empty() {
             write!(f, ", {}", self.mail)?;
@@ -397,7 +403,21 @@ impl Scheduler {
             }
         }
 
-        // Before delivery, so that a reminder queued now goes out in this pass.
+        // Before delivery, so that the links and reminders queued now go out in this pass.
+        if let Some(base_url) = &self.base_url {
+            while !stopping() {
+                let mut tx = self.db.begin().await?;
+                let (sent, answered) =
+                    crate::auth::recovery::answer_reset_requests(&mut tx, base_url, self.batch)
+                        .await
+                        .context("answering password reset requests")?;
+                tx.commit().await?;
+                report.reset_links_sent += sent;
+                if !self.is_full(answered) {
+                    break;
+                }
+            }
+        }
         if let Some(base_url) = &self.base_url
             && !stopping()
         {

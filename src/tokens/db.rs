@@ -43,6 +43,8 @@ pub fn parse_name(raw: &str) -> Result<String, &'static str> {
         Err("Name the token after what will use it, such as \"CRM sync\".")
     } else if name.chars().count() > 100 {
         Err("Use at most 100 characters.")
+    } else if let Some(problem) = crate::input::text_problem(name) {
+        Err(problem)
     } else {
         Ok(name.to_string())
     }

@@ -22,7 +22,9 @@ pub const MAX_REASON: usize = 500;
 /// A skip reason as typed: trimmed, required, at most [`MAX_REASON`] characters.
 pub fn parse_skip_reason(raw: &str) -> Result<&str, &'static str> {
     let reason = raw.trim();
-    if reason.is_empty() || reason.chars().count() > MAX_REASON {
+    if let Some(problem) = crate::input::text_problem(reason) {
+        Err(problem)
+    } else if reason.is_empty() || reason.chars().count() > MAX_REASON {
         Err("Say why the touch is skipped (at most 500 characters).")
     } else {
         Ok(reason)

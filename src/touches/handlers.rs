@@ -1,11 +1,11 @@
 //! Today (the rep's queue), work mode (one touch after another, by keyboard), the touch
 //! actions (complete by logging an interaction, skip, snooze) and the dead-ends list.
 
+use crate::web::extract::{Form, Path, Query};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    Form,
-    extract::{Path, Query, State},
+    extract::State,
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };

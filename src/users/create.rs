@@ -74,7 +74,13 @@ pub async fn create_user(app: &App, input: NewUserInput<'_>) -> Result<Result<i6
                     email: &email,
                     name: &name,
                 };
-                recovery::issue(&mut tx, app, &to, recovery::Purpose::Invitation).await?;
+                recovery::issue(
+                    &mut tx,
+                    &app.config.base_url,
+                    &to,
+                    recovery::Purpose::Invitation,
+                )
+                .await?;
                 crate::scheduler::notify(&mut *tx).await?;
             }
             tx.commit().await?;

@@ -9,6 +9,8 @@ use super::Role;
 pub struct LoginCandidate {
     pub id: i64,
     pub password_hash: Option<String>,
+    /// Moves on at each password change; a session remembers the one it began under.
+    pub session_generation: i32,
 }
 
 /// The active user with this email, for sign-in.
@@ -18,7 +20,7 @@ pub async fn find_for_login(
 ) -> sqlx::Result<Option<LoginCandidate>> {
     sqlx::query_as!(
         LoginCandidate,
-        "select id, password_hash from users where email = $1 and active",
+        "select id, password_hash, session_generation from users where email = $1 and active",
         email
     )
     .fetch_optional(db)
@@ -115,9 +117,13 @@ pub async fn update_user(
     Ok(done.rows_affected() == 1)
 }
 
+/// Sets the password and ends every session signed in under the old one (the session
+/// generation moves on; see `auth::session`).
 pub async fn set_password(db: impl PgExecutor<'_>, id: i64, hash: &str) -> sqlx::Result<()> {
     sqlx::query!(
-        "update users set password_hash = $2, updated_at = now() where id = $1",
+        "update users
+         set password_hash = $2, session_generation = session_generation + 1, updated_at = now()
+         where id = $1",
         id,
         hash
     )

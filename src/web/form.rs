@@ -1,8 +1,12 @@
 //! Per-field validation messages, shown next to the field with what the user typed kept.
+//! Every text and date a form reads goes through one of these helpers, which hold it to
+//! the input rule (`crate::input`) as well as to the field's own.
 
 use std::collections::BTreeMap;
 
 use time::{Date, macros::format_description};
+
+use crate::input;
 
 #[derive(Debug, Default, Clone)]
 pub struct FormErrors(BTreeMap<&'static str, String>);
@@ -42,25 +46,36 @@ impl FormErrors {
         let value = raw.trim();
         if value.is_empty() {
             self.add(field, "This field is required.");
+        }
+        self.optional(field, value, max)
+    }
+
+    /// An optional text field, trimmed, at most `max` characters.
+    pub fn optional(&mut self, field: &'static str, raw: &str, max: usize) -> String {
+        let value = raw.trim();
+        if let Some(problem) = input::text_problem(value) {
+            self.add(field, problem);
         } else if value.chars().count() > max {
             self.add(field, format!("Use at most {max} characters."));
         }
         value.to_string()
     }
 
-    /// An optional text field, trimmed, at most `max` characters.
-    pub fn optional(&mut self, field: &'static str, raw: &str, max: usize) -> String {
-        let value = raw.trim();
-        if value.chars().count() > max {
-            self.add(field, format!("Use at most {max} characters."));
+    /// Holds text that is not stored as typed (a password, a token) to the input rule.
+    pub fn text(&mut self, field: &'static str, raw: &str) {
+        if let Some(problem) = input::text_problem(raw) {
+            self.add(field, problem);
         }
-        value.to_string()
     }
 
     /// An optional email address, normalised to lower case.
     pub fn optional_email(&mut self, field: &'static str, raw: &str) -> Option<String> {
         let value = raw.trim();
         if value.is_empty() {
+            return None;
+        }
+        if let Some(problem) = input::text_problem(value) {
+            self.add(field, problem);
             return None;
         }
         if value.len() > 254
@@ -80,7 +95,13 @@ impl FormErrors {
             return None;
         }
         match Date::parse(value, format_description!("[year]-[month]-[day]")) {
-            Ok(date) => Some(date),
+            Ok(date) => match input::date_problem(date) {
+                None => Some(date),
+                Some(problem) => {
+                    self.add(field, problem);
+                    None
+                }
+            },
             Err(_) => {
                 self.add(field, "Enter a date as YYYY-MM-DD.");
                 None
@@ -90,6 +111,10 @@ impl FormErrors {
 
     /// An optional amount of money such as `12,500` or `12500.50`, in cents.
     pub fn optional_money(&mut self, field: &'static str, raw: &str) -> Option<i64> {
+        if let Some(problem) = input::text_problem(raw) {
+            self.add(field, problem);
+            return None;
+        }
         let value: String = raw
             .trim()
             .chars()
@@ -147,5 +172,28 @@ mod tests {
         );
         assert_eq!(errors.optional_email("e", "not an email"), None);
         assert!(errors.has("e"));
+    }
+
+    #[test]
+    fn text_and_dates_follow_the_input_rule() {
+        let mut errors = FormErrors::default();
+        assert_eq!(
+            errors.optional("notes", "  two\nlines\t ", 100),
+            "two\nlines"
+        );
+        assert!(errors.is_empty());
+        assert_eq!(
+            errors.required("name", "a\u{0}b", 100),
+            "a\u{0}b",
+            "kept to show"
+        );
+        assert_eq!(errors.get("name"), Some(input::CONTROL_CHARACTER));
+        assert_eq!(errors.optional_email("email", "a\u{0}b@x.org"), None);
+        assert_eq!(errors.optional_date("close", "-0001-01-01"), None);
+        assert!(errors.has("close"));
+        assert_eq!(errors.optional_date("revisit", "0024-05-01"), None);
+        assert_eq!(errors.get("revisit"), Some(input::DATE_OUT_OF_RANGE));
+        assert!(errors.optional_date("ok", "2099-12-31").is_some());
+        assert!(!errors.has("ok"));
     }
 }

@@ -39,8 +39,17 @@ pub fn datetime_local_input(ts: OffsetDateTime, tz: &str) -> String {
 
 /// Reads a `datetime-local` value as a wall-clock time in the viewer's zone. In a DST gap
 /// the later valid instant is taken, and in an overlap the earlier, as jiff's default does.
+/// A date outside the input rule's range (`crate::input`) is no time at all.
 pub fn parse_datetime_local(raw: &str, tz: &str) -> Option<OffsetDateTime> {
     let civil: jiff::civil::DateTime = raw.trim().parse().ok()?;
+    let year = i32::from(civil.year());
+    let (first, last) = (
+        crate::input::FIRST_DATE.year(),
+        crate::input::LAST_DATE.year(),
+    );
+    if !(first..=last).contains(&year) {
+        return None;
+    }
     let zoned = civil.to_zoned(zone(tz)).ok()?;
     OffsetDateTime::from_unix_timestamp(zoned.timestamp().as_second()).ok()
 }

@@ -2,6 +2,7 @@
 //! form errors, and the formatting of dates and money for people.
 
 pub mod cursor;
+pub mod extract;
 pub mod flash;
 pub mod form;
 pub mod format;

@@ -382,3 +382,91 @@ async fn an_anonymous_visitor_is_sent_to_sign_in_and_back(pool: PgPool) {
     assert_eq!(response.location(), Some("/login"));
     assert_eq!(app.count("prospects").await, 0);
 }
+
+/// OWASP's device cookies: failures from elsewhere hold every browser the account has not
+/// signed in from, never the one the real user has; that browser is held by its own.
+#[sqlx::test]
+async fn guessing_from_elsewhere_never_locks_the_real_user_out(pool: PgPool) {
+    let (app, _) = app_with_rep(pool).await;
+    let own_browser = app.client();
+    assert_eq!(
+        own_browser.login(EMAIL, PASSWORD).await.location(),
+        Some("/")
+    );
+    own_browser.logout().await;
+
+    let attacker = app.client();
+    for _ in 0..8 {
+        attacker.login(EMAIL, "guess").await;
+    }
+    // A browser that never signed in here is held, and told until when.
+    let stranger = app.client();
+    let locked = stranger.login(EMAIL, PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: i64 = locked.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    let message = locked.text(".flash-error").unwrap();
+    assert!(
+        message.contains("Try again in 15 minutes (at "),
+        "{message}"
+    );
+    assert!(message.contains(" UTC)"), "{message}");
+
+    // The user's own browser signs in at once, and its success leaves the lock in place.
+    assert_eq!(
+        own_browser.login(EMAIL, PASSWORD).await.location(),
+        Some("/")
+    );
+    assert_eq!(
+        app.client().login(EMAIL, PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // A device cookie is the account's: a forged or foreign one counts for nothing.
+    let forged = app.client();
+    forged.set_cookie("prospector_device=AAAA42:0123456789abcdef0123456789abcdef");
+    assert_eq!(
+        forged.login(EMAIL, PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // A known browser guessing wrong is held by its own failures.
+    own_browser.logout().await;
+    for _ in 0..5 {
+        assert_eq!(
+            own_browser.login(EMAIL, "typo").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        own_browser.login(EMAIL, PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let_the_window_pass(&app).await;
+    assert_eq!(
+        own_browser.login(EMAIL, PASSWORD).await.location(),
+        Some("/")
+    );
+}
+
+#[sqlx::test]
+async fn a_sign_in_email_with_a_control_character_is_refused_without_a_trace(pool: PgPool) {
+    let (app, _) = app_with_rep(pool).await;
+    let client = app.client();
+    for email in [
+        "a\0b@demo.test",
+        "ada@example.com\u{1}",
+        &"x".repeat(100_000),
+    ] {
+        let response = client.login(email, PASSWORD).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.text(".flash-error").is_some());
+        // HTML turns a NUL into U+FFFD; everything else comes back as typed.
+        assert_eq!(
+            response.field_value("email"),
+            Some(email.replace('\0', "\u{fffd}")),
+            "what was typed is kept"
+        );
+    }
+    assert_eq!(app.count("login_attempts").await, 0);
+}

@@ -297,3 +297,148 @@ async fn feed_addresses_are_secret_hashed_and_stop_working_when_replaced_or_revo
         StatusCode::FORBIDDEN
     );
 }
+
+/// A rep with more touches than a calendar can show: every re-engage date is in (one
+/// months past the feed's horizon too), a day's touches beyond the limit are one all-day
+/// event that counts them, nothing else is left out, and every line of a feed full of
+/// names in characters of one to four bytes is at most 75 octets, folded between
+/// characters, as an independent parser reads it.
+#[sqlx::test]
+async fn a_busy_reps_feed_keeps_every_re_engage_date_and_says_what_it_leaves_out(pool: PgPool) {
+    const SPREAD: i64 = 2_100;
+    const BUSY: i64 = 40;
+    let org = org::org(pool).await;
+    let app = &org.app;
+    let cadence = org.outbound_cadence(&[(Channel::Call, 0)]).await;
+    sqlx::query("update users set time_zone = 'Europe/Paris' where id = $1")
+        .bind(org.rita)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    // Names whose lengths and characters put the folds everywhere.
+    sqlx::query(
+        "insert into prospects (owner_id, first_name, last_name)
+         select $1, 'Zoë' || repeat('老', (i % 37)::int), repeat('🦀é', (i % 23)::int) || 'x'
+         from generate_series(1::bigint, $2) i",
+    )
+    .bind(org.rita)
+    .bind(SPREAD + BUSY)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "insert into enrollments (prospect_id, cadence_id, version_id, enrolled_by)
+         select p.id, c.id, v.id, $2 from prospects p
+         join cadences c on c.id = $1 join cadence_versions v on v.cadence_id = c.id",
+    )
+    .bind(cadence)
+    .bind(org.rita)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    // 21 touches a day over the next 100 days at noon UTC (afternoon in Paris), and 40
+    // more on day 50: 2,140 in all, 61 on that day.
+    sqlx::query(
+        "insert into touches (prospect_id, owner_id, kind, enrollment_id, step_id, channel, due_at)
+         select e.prospect_id, $1, 'step', e.id, s.id, 'call',
+                date_trunc('day', now() at time zone 'UTC') at time zone 'UTC'
+                  + make_interval(days => case when n <= $2 then (n % 100)::int + 1 else 50 end)
+                  + interval '12 hours' + make_interval(secs => n)
+         from (select e.*, row_number() over (order by e.id) as n from enrollments e) e
+         join cadence_steps s on s.version_id = e.version_id",
+    )
+    .bind(org.rita)
+    .bind(SPREAD)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    // Re-engage dates: soon, after the busy days, and past the feed's four months.
+    let now = OffsetDateTime::now_utc();
+    let mut re_engage = Vec::new();
+    for (prospect, days) in [(1i64, 10i64), (2, 110), (3, 200)] {
+        let id: i64 = sqlx::query_scalar(
+            "insert into touches (prospect_id, owner_id, kind, channel, due_at)
+             select id, $2, 're_engage', 'call', $3 from prospects order by id offset $1 limit 1
+             returning id",
+        )
+        .bind(prospect - 1)
+        .bind(org.rita)
+        .bind(now + Duration::days(days))
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        re_engage.push(id);
+    }
+    let expected: std::collections::HashMap<i64, String> = sqlx::query_as(
+        "select t.id, 'Call ' || p.first_name || ' ' || p.last_name
+         from touches t join prospects p on p.id = t.prospect_id where t.kind = 'step'",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    assert_eq!(expected.len() as i64, SPREAD + BUSY);
+
+    let client = app.signed_in(RITA).await;
+    let path = feed_path(app, &client).await;
+    let response = app.client().get(&path).await;
+    assert_eq!(response.status, StatusCode::OK);
+    let body = &response.body;
+    assert!(!body.contains('\u{FFFD}'), "a character was cut");
+    for line in body.split_terminator("\r\n") {
+        assert!(line.len() <= 75, "{} octets: {line:?}", line.len());
+    }
+    let calendar = parse(body);
+    let host = app.url("/").host_str().unwrap().to_string();
+    let uid = |e: &IcalEvent| property(&e.properties, "UID").unwrap().to_string();
+
+    for id in &re_engage {
+        assert!(
+            calendar
+                .events
+                .iter()
+                .any(|e| uid(e) == format!("touch-{id}@{host}")),
+            "re-engage touch {id}"
+        );
+    }
+    // Every step touch is an event with its name whole, but for the busy day's 31 beyond 30.
+    let mut shown = 0;
+    for event in &calendar.events {
+        let uid = uid(event);
+        let Some(id) = uid
+            .strip_prefix("touch-")
+            .and_then(|rest| rest.strip_suffix(&format!("@{host}")))
+            .and_then(|id| id.parse::<i64>().ok())
+        else {
+            continue;
+        };
+        if let Some(name) = expected.get(&id) {
+            assert_eq!(property(&event.properties, "SUMMARY"), Some(name.as_str()));
+            shown += 1;
+        }
+    }
+    assert_eq!(shown, SPREAD + BUSY - 31);
+    let busy_day = (now.date() + Duration::days(50))
+        .format(time::macros::format_description!("[year][month][day]"))
+        .unwrap();
+    let more: Vec<&IcalEvent> = calendar
+        .events
+        .iter()
+        .filter(|e| uid(e).starts_with("more-"))
+        .collect();
+    assert_eq!(more.len(), 1, "{:?}", summaries(&calendar.events));
+    assert_eq!(uid(more[0]), format!("more-{busy_day}@{host}"));
+    assert_eq!(
+        property(&more[0].properties, "DTSTART"),
+        Some(busy_day.as_str())
+    );
+    assert_eq!(
+        property(&more[0].properties, "SUMMARY"),
+        Some("Prospector: 31 more touches this day")
+    );
+    assert_eq!(
+        property(&more[0].properties, "URL"),
+        Some(app.url("/today").as_str())
+    );
+}

@@ -193,6 +193,70 @@ async fn seeding_the_demo_twice_changes_nothing_the_second_time(pool: PgPool) {
     assert_eq!(kinds, (5, 6, 7, 8));
 }
 
+/// The demo keeps the product's rules: no future-interest prospect on a pursue cadence
+/// (an opportunity lost with a date to revisit moves its prospect to nurture), and
+/// `prospector rollups verify` says so, or names the rule a row breaks.
+#[sqlx::test]
+async fn the_demo_keeps_every_rule_and_rollups_verify_checks_them(pool: PgPool) {
+    let url = database_url(&pool);
+    let seeded = prospector(&["seed", "--demo"], &[("DATABASE_URL", &url)]);
+    assert!(seeded.status.success(), "{}", stderr(&seeded));
+    let on_pursue = "select count(*) from prospects p
+         join enrollments e on e.prospect_id = p.id and e.status in ('active', 'paused')
+         join cadences c on c.id = e.cadence_id
+         where p.interest = 'future' and c.purpose = 'pursue'";
+    let n: i64 = sqlx::query_scalar(on_pursue)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "future-interest prospects on a pursue cadence");
+    // Lost with a date to revisit: on nurture, with the re-engage touch on that date.
+    let lost: i64 = sqlx::query_scalar(
+        "select count(*) from opportunities o join prospects p on p.id = o.prospect_id
+         where o.stage = 'lost' and o.revisit_on is not null and p.interest = 'future'
+           and exists (select 1 from enrollments e join cadences c on c.id = e.cadence_id
+                       where e.prospect_id = p.id and e.status = 'active' and c.purpose = 'nurture')
+           and exists (select 1 from touches t where t.prospect_id = p.id and t.kind = 're_engage'
+                         and t.status = 'pending' and t.due_on = o.revisit_on)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        lost > 0,
+        "the demo has opportunities lost with a revisit date"
+    );
+
+    let verified = prospector(&["rollups", "verify"], &[("DATABASE_URL", &url)]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("every rule holds"));
+
+    // A future-interest prospect put back on the pursue cadence it had before: named.
+    sqlx::query(
+        "update enrollments e set cadence_id = pursue.id, version_id = pursue.version_id
+         from (select c.id, v.id as version_id from cadences c
+               join cadence_versions v on v.cadence_id = c.id
+               where c.purpose = 'pursue' order by v.id desc limit 1) pursue
+         where e.id = (select e.id from enrollments e join prospects p on p.id = e.prospect_id
+                       where p.interest = 'future' and e.status = 'active'
+                         and e.started_at <= (select max(ev.occurred_at) from prospect_events ev
+                                              where ev.prospect_id = p.id
+                                                and ev.kind = 'interest_changed'
+                                                and ev.to_value = 'future')
+                       order by e.id limit 1)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let broken = prospector(&["rollups", "verify"], &[("DATABASE_URL", &url)]);
+    assert!(!broken.status.success());
+    assert!(
+        stderr(&broken).contains("1 future-interest prospects left on the pursue cadence"),
+        "{}",
+        stderr(&broken)
+    );
+}
+
 #[tokio::test]
 async fn healthz_answers_503_when_the_database_is_unreachable() {
     let url = "postgres://postgres@127.0.0.1:1/nowhere";

@@ -708,3 +708,46 @@ async fn each_role_sees_its_own_scope(pool: PgPool) {
         .await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
 }
+
+/// The stalled list dates each opportunity by its last activity, the thing that makes it
+/// stalled: an interaction logged weeks ago (written today) is shown weeks ago, not today.
+#[sqlx::test]
+async fn the_stalled_list_shows_when_each_opportunity_last_moved(pool: PgPool) {
+    let org = org(pool).await;
+    let app = &org.app;
+    let now = OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    let mut expected = Vec::new();
+    for (first, days) in [("Quiet", 20), ("Silent", 45)] {
+        let prospect = app.create_prospect(org.rita, first, "Deal", None).await;
+        let at = now - Duration::days(days);
+        let (_, opportunity) = log(
+            &app.db,
+            org.rita,
+            prospect,
+            at,
+            Channel::Call,
+            Outcome::Connected,
+            current(Stage::Qualifying, 1_000),
+            None,
+        )
+        .await;
+        assert!(opportunity.is_some());
+        expected.push((
+            format!("{first} Deal"),
+            prospector::web::format::datetime(at, "UTC"),
+        ));
+    }
+    let list = app
+        .signed_in(MAYA)
+        .await
+        .get("/dashboard/list?show=stalled")
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let header = list.texts("#behind thead th");
+    assert_eq!(header.last().map(String::as_str), Some("Last activity"));
+    let prospects = list.texts("#behind tbody tr td:nth-child(2)");
+    let dates = list.texts("#behind tbody tr td:last-child");
+    let mut shown: Vec<(String, String)> = prospects.into_iter().zip(dates).collect();
+    shown.sort();
+    assert_eq!(shown, expected);
+}

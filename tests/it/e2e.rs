@@ -740,3 +740,90 @@ async fn the_manager_dashboard_draws_its_charts_and_leads_to_the_lists_behind_th
     }
     browser.screenshot("dashboard-list").await;
 }
+
+/// What the Nu Html Checker and axe-core found in the pages as served (issue 13, defect
+/// 15), checked here without a browser so that it cannot come back between two runs of
+/// the conformance tour (scripts/conformance-pages.sh), which checks every page in full.
+#[sqlx::test]
+async fn the_pages_as_served_keep_the_checkers_rules(pool: PgPool) {
+    use std::collections::HashMap;
+
+    let app = TestApp::spawn(pool).await;
+    seed::demo::seed(&app.state)
+        .await
+        .expect("the demo workspace");
+
+    // `autocomplete="username"` is allowed on a text field, not an email one: the sign-in
+    // keeps it (password managers pair it with the password), the reset form asks for an
+    // email address.
+    let visitor = app.client();
+    let login = visitor.get("/login").await;
+    assert_eq!(login.attrs("#email", "autocomplete"), ["username"]);
+    assert_eq!(login.attrs("#email", "type"), ["text"]);
+    assert_eq!(login.attrs("#email", "inputmode"), ["email"]);
+    let forgot = visitor.get("/password/forgot").await;
+    assert_eq!(forgot.attrs("#email", "autocomplete"), ["email"]);
+    assert_eq!(forgot.attrs("#email", "type"), ["email"]);
+
+    let manager = app.client();
+    let signed_in = manager
+        .login("manager@demo.test", seed::demo::PASSWORD)
+        .await;
+    assert_eq!(signed_in.location(), Some("/"), "{}", signed_in.body);
+
+    let dashboard = manager.get("/dashboard").await;
+    assert_eq!(dashboard.status, reqwest::StatusCode::OK);
+    // Every id once (the funnel's section heading and its chart both took `funnel-title`).
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    for id in dashboard.attrs("[id]", "id") {
+        *ids.entry(id).or_default() += 1;
+    }
+    let repeated: Vec<_> = ids.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(repeated.is_empty(), "ids used more than once: {repeated:?}");
+    // A link inside role=img is hidden from assistive technology (nested-interactive).
+    assert!(
+        dashboard.exists("svg a.chart-link"),
+        "the charts link to their lists"
+    );
+    assert!(!dashboard.exists("[role=img] a"));
+    assert!(!dashboard.exists("svg[role=img] a"));
+    // `size` is not allowed on a number input.
+    assert!(!dashboard.exists("input[type=number][size]"));
+
+    // A tel: URL holds no spaces; the number is shown as it was typed.
+    let (id, phone): (i64, String) = sqlx::query_as(
+        "select id, phone from prospects where phone like '% %' order by id limit 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("a demo prospect whose phone number has spaces");
+    let prospect = manager.get(&format!("/prospects/{id}")).await;
+    assert_eq!(prospect.status, reqwest::StatusCode::OK);
+    assert_eq!(
+        prospect.attrs("a[href^='tel:']", "href"),
+        [format!("tel:{}", phone.replace(' ', ""))]
+    );
+    assert_eq!(prospect.texts("a[href^='tel:']"), [phone]);
+
+    // No empty table header (the column of buttons is named for screen readers), and a
+    // table that may scroll sideways on a phone can take the focus, by a name.
+    let created = manager
+        .post_form("/profile/tokens", &[("name", "Markup check")])
+        .await;
+    assert!(created.status.is_success(), "{}", created.body);
+    for path in ["/dead-ends", "/profile", "/cadences/1", "/admin/mail"] {
+        let page = manager.get(path).await;
+        if page.status == reqwest::StatusCode::NOT_FOUND {
+            continue; // admin pages, for a manager
+        }
+        assert!(page.exists("table th"), "{path} has a table");
+        for header in page.texts("table th") {
+            assert!(!header.trim().is_empty(), "{path} has an empty <th>");
+        }
+        assert!(
+            page.exists(".table-wrap[tabindex='0'][role=region][aria-label]"),
+            "{path}"
+        );
+        assert!(!page.exists(".table-wrap:not([tabindex])"), "{path}");
+    }
+}

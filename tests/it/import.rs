@@ -217,7 +217,15 @@ async fn a_hubspot_export_of_10000_rows_imports_mapped_reported_enrolled_and_exp
     let progress = client.get(&format!("/imports/{id}")).await;
     assert_eq!(progress.attrs("progress", "value"), ["1000"]);
     assert_eq!(progress.attrs("progress", "max"), ["10002"]);
-    assert!(progress.exists("meta[http-equiv=refresh]"));
+    // It follows the import without a meta refresh (an axe violation): a script polls the
+    // page, and a link refreshes it without JavaScript.
+    assert!(!progress.exists("meta[http-equiv=refresh]"));
+    assert!(progress.exists("script[src='/static/import-progress.js']"));
+    assert_eq!(progress.attrs("#progress", "data-active"), ["true"]);
+    assert_eq!(
+        progress.attrs("#refresh-progress", "href"),
+        [format!("/imports/{id}")]
+    );
 
     run_imports(&app).await;
     assert_eq!(
@@ -379,6 +387,56 @@ async fn files_that_are_not_importable_csv_are_refused_with_the_reason(pool: PgP
     assert_eq!(org.app.count("imports").await, 0);
 }
 
+/// Whatever a file holds, the pages built from it stay pages: a header of a million
+/// columns is refused, and at the most columns allowed, with names and values far longer
+/// than any real export's (and made of characters HTML escapes), the mapping page is
+/// bounded by the limits, not by the file.
+#[sqlx::test]
+async fn absurd_files_are_refused_and_what_is_shown_of_a_file_is_bounded(pool: PgPool) {
+    // The limits: 300 columns, 100 characters of a column's name.
+    const MAX_COLUMNS: usize = 300;
+    const MAX_HEADER_CHARS: usize = 100;
+    let org = org::org(pool).await;
+    let client = org.app.signed_in(RITA).await;
+
+    let million: Vec<String> = (1..=1_000_000).map(|i| format!("c{i}")).collect();
+    let file = format!("{}\nx\n", million.join(","));
+    let response = upload(&client, "wide.csv", file.into_bytes()).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = response.text("#upload-error").unwrap_or_default();
+    assert!(message.contains("1000000 columns"), "{message}");
+    assert!(
+        response.body.len() < 100_000,
+        "{} bytes",
+        response.body.len()
+    );
+    assert_eq!(org.app.count("imports").await, 0);
+
+    // MAX_COLUMNS columns, each named by 5,000 characters and holding 2,000 per row.
+    let hostile = |length: usize, i: usize| format!("{i}{}", "<&\"é".repeat(length / 4));
+    let header: Vec<String> = (0..MAX_COLUMNS).map(|i| hostile(5_000, i)).collect();
+    let mut file = header.join(",").replace('"', "'");
+    file.push('\n');
+    for row in 0..12 {
+        let cells: Vec<String> = (0..MAX_COLUMNS)
+            .map(|i| {
+                format!(
+                    "\"{}\"",
+                    hostile(2_000, row * 1000 + i).replace('"', "\"\"")
+                )
+            })
+            .collect();
+        file.push_str(&cells.join(","));
+        file.push('\n');
+    }
+    assert!(file.len() > 10_000_000);
+    let (_, page) = uploaded(&client, "hostile.csv", file.into_bytes()).await;
+    assert_eq!(page.texts("#columns tbody tr").len(), MAX_COLUMNS);
+    let first = page.text("#columns label[for=column_0]").unwrap();
+    assert_eq!(first.trim().chars().count(), MAX_HEADER_CHARS);
+    assert!(page.body.len() < 1_000_000, "{} bytes", page.body.len());
+}
+
 #[sqlx::test]
 async fn a_bom_semicolons_and_quoted_newlines_import_and_lines_are_counted_right(pool: PgPool) {
     let org = org::org(pool).await;
@@ -444,6 +502,68 @@ async fn a_bom_semicolons_and_quoted_newlines_import_and_lines_are_counted_right
     .await
     .unwrap();
     assert_eq!(zoe, "Haworth; Sons");
+}
+
+/// Exports from HubSpot, Salesforce and Excel end their lines with CRLF: every line the
+/// preview, the problems and their CSV report is the line an editor shows, as for LF.
+#[sqlx::test]
+async fn lines_are_reported_alike_for_crlf_and_lf_files(pool: PgPool) {
+    let org = org::org(pool).await;
+    let app = &org.app;
+    let client = app.signed_in(RITA).await;
+    for (ending, newline) in [("lf", "\n"), ("crlf", "\r\n")] {
+        // Line 3's record holds a quoted line break; line 5 is empty; line 6's email is
+        // not one; line 7 repeats line 2's email.
+        let file = format!(
+            "First Name,Email,Notes\n\
+             Ada,ada-{ending}@example.org,\n\
+             Alan,alan-{ending}@example.org,\"first\nsecond\"\n\
+             \n\
+             Nobody,not-an-email,\n\
+             Ada,ada-{ending}@example.org,again\n\
+             Grace,grace-{ending}@example.org,"
+        )
+        .replace('\n', newline);
+        let (id, page) = uploaded(&client, &format!("{ending}.csv"), file.into_bytes()).await;
+        assert_eq!(
+            page.texts("#preview td.num"),
+            ["2", "3", "6", "7", "8"],
+            "{ending}"
+        );
+        assert_eq!(
+            submit(&client, id, &page, &[("action", "start")])
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        run_imports(app).await;
+        assert_eq!(
+            problems(app, id).await,
+            [
+                (6, "invalid".to_string()),
+                (7, "duplicate_in_file".to_string())
+            ],
+            "{ending}"
+        );
+        let notes: String = sqlx::query_scalar(
+            "select f.value from prospects p
+             join qualifying_facts f on f.prospect_id = p.id and f.field = 'notes'
+             where p.email = $1",
+        )
+        .bind(format!("alan-{ending}@example.org"))
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+        assert_eq!(notes, "first\nsecond", "{ending}");
+        let csv = client.get(&format!("/imports/{id}/problems.csv")).await;
+        let lines: Vec<&str> = csv
+            .body
+            .lines()
+            .skip(1)
+            .filter_map(|line| line.split(',').next())
+            .collect();
+        assert_eq!(lines, ["6", "7"], "{ending}: {}", csv.body);
+    }
 }
 
 #[sqlx::test]

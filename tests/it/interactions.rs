@@ -508,3 +508,90 @@ async fn a_failure_midway_writes_nothing(pool: PgPool) {
     );
     assert_nothing_written(&app, prospect).await;
 }
+
+/// Marking an opportunity lost with a date to revisit is future interest: the prospect
+/// leaves the pursue cadence for nurture and gets a re-engage touch on that date, as a
+/// decision of future interest would give them.
+#[sqlx::test]
+async fn an_opportunity_lost_to_revisit_moves_the_prospect_to_nurture(pool: PgPool) {
+    use prospector::{cadences::Purpose, interactions::Channel};
+    let (app, client, prospect) = rep_with_prospect(pool).await;
+    let rep: i64 = sqlx::query_scalar("select owner_id from prospects where id = $1")
+        .bind(prospect)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    for (name, purpose) in [("Pursue", Purpose::Pursue), ("Nurture", Purpose::Nurture)] {
+        app.create_cadence(rep, name, purpose, true, &[(Channel::Email, 3)])
+            .await;
+    }
+    let response = log_interaction(
+        &client,
+        prospect,
+        &[
+            ("channel", "call"),
+            ("outcome", "connected"),
+            ("decision", "current"),
+            ("stage", "qualifying"),
+            ("value", "5000"),
+        ],
+    )
+    .await;
+    assert_logged(&response, prospect);
+    let live = "select c.purpose::text from enrollments e join cadences c on c.id = e.cadence_id
+                where e.prospect_id = $1 and e.status = 'active'";
+    let purpose: String = sqlx::query_scalar(live)
+        .bind(prospect)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(purpose, "pursue");
+
+    let opportunity: i64 = sqlx::query_scalar("select id from opportunities")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let revisit = OffsetDateTime::now_utc().date() + Duration::days(40);
+    let page = client.get(&format!("/opportunities/{opportunity}")).await;
+    let token = page.csrf_token().unwrap();
+    let moved = client
+        .post_form(
+            &format!("/opportunities/{opportunity}/stage"),
+            &[
+                ("csrf_token", token.as_str()),
+                ("stage", "lost"),
+                ("lost_reason", "Budget frozen until next year"),
+                ("revisit_on", &revisit.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+
+    let interest: String = sqlx::query_scalar("select interest::text from prospects where id = $1")
+        .bind(prospect)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(interest, "future");
+    let purpose: String = sqlx::query_scalar(live)
+        .bind(prospect)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(purpose, "nurture");
+    let re_engage: Vec<Date> = sqlx::query_scalar(
+        "select due_on from touches
+         where prospect_id = $1 and kind = 're_engage' and status = 'pending'",
+    )
+    .bind(prospect)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(re_engage, [revisit]);
+    assert!(
+        prospector::dashboard::rollups::broken_rules(&app.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

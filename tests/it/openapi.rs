@@ -663,7 +663,7 @@ async fn the_server_refuses_every_body_the_document_forbids(pool: PgPool) {
             Method::POST,
             "/api/v1/prospects".into(),
             json!({"first_name": "Ada", "tags": ["one,two"]}),
-            "tags.0",
+            "tags[0]",
         ),
         (
             Method::POST,

@@ -43,6 +43,7 @@ async fn a_small_scale_seed_keeps_every_invariant(pool: PgPool) {
 
     let mut found = rollups::discrepancies(&app.db).await.unwrap();
     found.extend(super::rollups::day_discrepancies(&app.db).await);
+    found.extend(rollups::broken_rules(&app.db).await.unwrap());
     for (what, sql) in [
         (
             "prospects whose interest is not where their timeline's last change left it",

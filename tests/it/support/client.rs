@@ -206,6 +206,12 @@ impl TestClient {
         })
     }
 
+    /// Puts a cookie (`name=value`) in the jar, as a forger would.
+    pub fn set_cookie(&self, pair: &str) {
+        self.jar
+            .add_cookie_str(&format!("{pair}; Path=/"), &self.base_url);
+    }
+
     /// Puts a session cookie in the jar, as an attacker replaying a stolen one would.
     pub fn set_session_cookie(&self, value: &str) {
         self.jar
