@@ -25,9 +25,11 @@ use crate::{
 pub struct AccountListQuery {
     /// Text matched in the name or the domain.
     pub q: Option<String>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page, as given; any other value is refused (422).
+    #[param(pattern = r"^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -53,16 +55,32 @@ pub struct Account {
 }
 
 /// An account to create or the new values of one. `name` is required; `domain` may be
-/// a bare domain or a site address, and is stored as the bare host.
+/// a bare domain or a site address, and is stored as the bare host. Texts are stored
+/// trimmed.
 #[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct AccountInput {
-    #[schema(example = "Acme Corp")]
+    #[schema(example = "Acme Corp", min_length = 1, max_length = 200)]
     pub name: String,
-    #[schema(example = "acme.com")]
+    /// A domain such as `acme.com`, or a site address such as `https://www.acme.com/about`
+    /// (stored as `acme.com`); empty for none. At most four labels of at most 63
+    /// characters (the last at most 61, starting with a letter); an internationalised
+    /// label (`xn--`) must be valid Punycode.
+    #[serde(default)]
+    #[schema(
+        example = "acme.com",
+        max_length = 300,
+        pattern = r"^((https?://)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,3}[A-Za-z]([A-Za-z0-9-]{0,59}[A-Za-z0-9])?\.?([/?#][!-~]*)?)?$"
+    )]
     pub domain: String,
+    #[serde(default)]
+    #[schema(max_length = 100)]
     pub industry: String,
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 2147483647)]
     pub employee_count: Option<i64>,
+    #[serde(default)]
+    #[schema(max_length = 100)]
     pub territory: String,
 }
 

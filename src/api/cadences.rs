@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::{
     auth::ApiUser,
-    problem::{ApiError, ApiJson, ApiPath, ApiResult, invalid},
+    problem::{ApiError, ApiJson, ApiPath, ApiResult},
 };
 use crate::{
     cadences::{Purpose, db as cadences_db},
@@ -99,8 +99,9 @@ pub async fn get(
 /// Which cadence to enroll in; without one, the default cadence that fits the prospect's
 /// interest (nurture for future interest, pursue otherwise).
 #[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Enroll {
+    /// A cadence that exists and is not archived; else 409, with `errors` naming this field.
     pub cadence_id: Option<i64>,
 }
 
@@ -120,7 +121,8 @@ pub struct Enrollment {
     responses(
         (status = 201, description = "Enrolled", body = Enrollment),
         (status = 200, description = "Already following this cadence", body = Enrollment),
-        (status = 409, description = "The prospect asked not to be contacted", body = super::problem::Problem,
+        (status = 409, description = "The prospect asked not to be contacted, or the cadence named does not \
+            exist or is archived (then `errors` names `cadence_id`)", body = super::problem::Problem,
          content_type = "application/problem+json")))]
 pub async fn enroll(
     State(state): State<AppState>,
@@ -164,9 +166,12 @@ pub async fn enroll(
             ));
         }
         EnrollOutcome::NoCadence => {
-            return Err(invalid(
+            // Not 404, which would say the prospect is not there: the request is well formed
+            // but the cadence it names takes no enrollments now.
+            return Err(ApiError::Field(
+                StatusCode::CONFLICT,
                 "cadence_id",
-                "Choose a cadence that exists and is not archived.",
+                "There is no such cadence, or it is archived: choose one that exists and is not archived.".into(),
             ));
         }
     };

@@ -77,49 +77,81 @@ pub struct InteractionList {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page, as given; any other value is refused (422).
+    #[param(pattern = r"^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+}
+
+/// A stage an opportunity can be open at.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenStage {
+    Qualifying,
+    Meeting,
+    Proposal,
+    Negotiation,
 }
 
 /// An interaction to log, and the decision made in it: first ask whether there is
 /// current interest (an opportunity is opened or advanced), else future interest (a date
 /// to re-engage on), else none (a reason). Leave `decision` null when there was nothing
-/// to assess (no answer, a message left).
+/// to assess (no answer, a message left). A decision of `none` needs a
+/// `no_interest_reason`, `future` needs a `re_engage_on` date, and an outcome of
+/// `not_interested` cannot come with `current` interest. Texts are stored trimmed.
 #[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct LogInteraction {
     #[schema(value_type = Channel)]
     pub channel: String,
     #[schema(value_type = Outcome)]
     pub outcome: String,
-    /// When it happened (RFC 3339); now when absent. Not in the future, at most three
-    /// years ago.
+    /// When it happened (RFC 3339); now when absent. Not in the future (five minutes of
+    /// clock difference are allowed) and at most three years ago, else 422.
+    #[serde(default)]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub occurred_at: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 5000)]
     pub notes: String,
+    /// Null (or absent) when there was nothing to assess.
+    #[serde(default)]
     #[schema(value_type = Option<Decision>)]
     pub decision: Option<String>,
     /// Current interest: the new opportunity's name (default: account — person).
+    #[serde(default)]
+    #[schema(max_length = 200)]
     pub opportunity_name: String,
-    /// Current interest: the stage to open or advance the opportunity at (an open stage).
-    #[schema(value_type = Option<Stage>)]
+    /// Current interest: the stage to open or advance the opportunity at (default
+    /// qualifying).
+    #[serde(default)]
+    #[schema(value_type = Option<OpenStage>)]
     pub stage: Option<String>,
-    /// Current interest: the opportunity's value in dollars, such as 12500 or 12500.50.
-    #[schema(value_type = Option<f64>)]
+    /// Current interest: the opportunity's value in dollars, such as 12500 or 12500.50,
+    /// rounded to the cent.
+    #[serde(default)]
+    #[schema(value_type = Option<f64>, minimum = 0, maximum = 999999999999.99)]
     pub value: Option<serde_json::Number>,
     /// Current interest: the expected close date.
+    #[serde(default)]
     #[schema(value_type = Option<String>, format = Date)]
     pub expected_close_on: Option<String>,
-    /// Future interest (required): the date to re-engage on, after today.
+    /// Future interest (required then): the date to re-engage on; after today in your
+    /// time zone, else 422.
+    #[serde(default)]
     #[schema(value_type = Option<String>, format = Date)]
     pub re_engage_on: Option<String>,
-    /// No interest (required): why.
+    /// No interest (required then): why.
+    #[serde(default)]
+    #[schema(max_length = 500)]
     pub no_interest_reason: String,
     /// No interest: they asked not to be contacted again.
+    #[serde(default)]
     pub do_not_contact: bool,
     /// What was learned about need, budget, authority and timeline.
+    #[serde(default)]
     pub qualifying: Qualifying,
 }
 
@@ -138,11 +170,7 @@ impl LogInteraction {
                 .stage
                 .clone()
                 .unwrap_or_else(|| Stage::Qualifying.as_str().to_string()),
-            value: self
-                .value
-                .as_ref()
-                .map(|v| v.to_string())
-                .unwrap_or_default(),
+            value: self.value.as_ref().map(dollars).unwrap_or_default(),
             expected_close_on: self.expected_close_on.clone().unwrap_or_default(),
             re_engage_on: self.re_engage_on.clone().unwrap_or_default(),
             no_interest_reason: self.no_interest_reason.clone(),
@@ -157,6 +185,18 @@ impl LogInteraction {
         };
         Ok(form.validate_at(occurred_at, time_zone, OffsetDateTime::now_utc())?)
     }
+}
+
+/// A value in dollars as the form reads it, rounded to the cent: the schema admits any
+/// number from 0, and `12.345` or `1e3` are not what the form's parser takes.
+fn dollars(value: &serde_json::Number) -> String {
+    let cents = (value.as_f64().unwrap_or(f64::MAX) * 100.0).round();
+    if !(0.0..1e15).contains(&cents) {
+        // Refused by the form's parser as it should be (the schema's maximum is lower).
+        return value.to_string();
+    }
+    let cents = cents as i64;
+    format!("{}.{:02}", cents / 100, cents % 100)
 }
 
 /// List a prospect's interactions, latest first.

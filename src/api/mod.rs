@@ -16,6 +16,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod cadences;
+pub mod contract;
 pub mod interactions;
 pub mod opportunities;
 pub mod pagination;
@@ -108,7 +109,14 @@ pub fn router() -> Router<AppState> {
             as the pages show them to the token's owner. Authenticate with a personal API token \
             (profile page, or `prospector token create --user EMAIL`) sent as \
             `Authorization: Bearer <token>`. Lists are cursor-paginated: pass a page's \
-            `next_cursor` as `cursor` for the next one. Errors are RFC 9457 problem documents."
+            `next_cursor` as `cursor` for the next one. Errors are RFC 9457 problem documents. \
+            Every request body is checked against its schema here, and one the schema forbids \
+            is refused with 422 and a problem per field; unknown fields are refused too. Texts \
+            may not hold control characters other than tab, line feed and carriage return; a \
+            required text must hold more than white space; dates run from 1900-01-01 to \
+            2099-12-31. What a schema cannot say is in the field's description: a date after \
+            today (in your time zone), a cursor the list gave out (both 422), an email \
+            another prospect has (409)."
     ),
     paths(
         me,
@@ -119,7 +127,10 @@ pub fn router() -> Router<AppState> {
         opportunities::list, opportunities::get, opportunities::move_stage,
         cadences::list, cadences::get, cadences::enroll,
     ),
-    components(schemas(Problem, problem::FieldProblem)),
+    // Types that only parameters name, which the derive does not collect by itself.
+    components(schemas(
+        Problem, problem::FieldProblem, prospects::ProspectSort, prospects::Tag,
+    )),
     modifiers(&Conventions),
     tags(
         (name = "me", description = "The token's owner"),
@@ -201,15 +212,11 @@ impl Modify for Conventions {
 }
 
 /// The OpenAPI document, with this server's address.
-pub fn document(base_url: &url::Url) -> openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
-    doc.servers = Some(vec![openapi::Server::new(
-        base_url.as_str().trim_end_matches('/'),
-    )]);
-    doc
+pub fn document(base_url: &url::Url) -> serde_json::Value {
+    contract::document(base_url)
 }
 
-async fn openapi_json(State(state): State<AppState>) -> Json<openapi::OpenApi> {
+async fn openapi_json(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(document(&state.config.base_url))
 }
 

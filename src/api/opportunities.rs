@@ -29,9 +29,11 @@ pub struct OpportunityListQuery {
     pub stage: Option<Stage>,
     /// Only opportunities of this owner's prospects (within what you can see).
     pub owner_id: Option<i64>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page, as given; any other value is refused (422).
+    #[param(pattern = r"^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -142,14 +144,19 @@ pub async fn get(
     Ok(Json(o.into()))
 }
 
-/// A stage to move to. Lost needs a reason; a revisit date (after today) sends the
-/// prospect to future interest instead of no interest.
+/// A stage to move to. Lost needs a `lost_reason`; with lost only, a `revisit_on` date
+/// sends the prospect to future interest instead of no interest.
 #[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct MoveStage {
     #[schema(value_type = Stage)]
     pub stage: String,
+    /// Lost (required then): why. Ignored for other stages.
+    #[serde(default)]
+    #[schema(max_length = 500)]
     pub lost_reason: String,
+    /// Lost only: when to try again; after today in your time zone, else 422.
+    #[serde(default)]
     #[schema(value_type = Option<String>, format = Date)]
     pub revisit_on: Option<String>,
 }

@@ -67,6 +67,12 @@ pub enum ApiError {
     Conflict(String),
     #[error("invalid input")]
     Invalid(FormErrors),
+    /// A body the document's schema forbids: one problem per field.
+    #[error("invalid input")]
+    InvalidFields(Vec<FieldProblem>),
+    /// One field whose value is well formed but conflicts with what is stored (409).
+    #[error("{1}: {2}")]
+    Field(StatusCode, &'static str, String),
     /// One field of a JSON body, named by its path (`tags[2]`, `qualifying.budget`).
     #[error("invalid input at {field}")]
     InvalidAt { field: String, message: String },
@@ -118,6 +124,17 @@ fn problem(status: StatusCode, kind: &str, title: &str, detail: String) -> Probl
     }
 }
 
+fn invalid_input(errors: Vec<FieldProblem>) -> Problem {
+    let mut p = problem(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid-input",
+        "Some fields are invalid",
+        "Correct the fields listed in `errors` and send the request again.".into(),
+    );
+    p.errors = errors;
+    p
+}
+
 pub fn respond(problem: Problem) -> Response {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, Json(problem)).into_response();
@@ -163,20 +180,27 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(detail) => {
                 problem(StatusCode::CONFLICT, "conflict", "Conflict", detail)
             }
-            ApiError::Invalid(errors) => {
-                let mut p = problem(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid-input",
-                    "Some fields are invalid",
-                    "Correct the fields listed in `errors` and send the request again.".into(),
-                );
-                p.errors = errors
+            ApiError::Invalid(errors) => invalid_input(
+                errors
                     .messages()
                     .map(|(field, message)| FieldProblem {
                         field: field.to_string(),
                         message: message.to_string(),
                     })
-                    .collect();
+                    .collect(),
+            ),
+            ApiError::InvalidFields(errors) => invalid_input(errors),
+            ApiError::Field(status, field, message) => {
+                let (kind, title) = if status == StatusCode::CONFLICT {
+                    ("conflict", "Conflict")
+                } else {
+                    ("about:blank", status.canonical_reason().unwrap_or("Error"))
+                };
+                let mut p = problem(status, kind, title, message.clone());
+                p.errors = vec![FieldProblem {
+                    field: field.to_string(),
+                    message,
+                }];
                 p
             }
             ApiError::InvalidAt { field, message } => {
@@ -214,15 +238,16 @@ impl IntoResponse for ApiError {
 }
 
 /// `Json<T>` whose rejections (bad JSON, wrong content type, a body too large) are
-/// problems, and whose every string (keys too) is held to the input rule before the body
-/// is read into `T`: a control character is a 422 naming the field, never a 500.
+/// problems, whose every string (keys too) is held to the input rule, and which refuses a
+/// body that `T`'s schema in the OpenAPI document forbids, before the body is read into
+/// `T`: each is a 422 naming the field, never a 500.
 pub struct ApiJson<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned + ToSchema, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> ApiResult<Self> {
-        let Json(body) = Json::<serde_json::Value>::from_request(req, state)
+        let Json(mut body) = Json::<serde_json::Value>::from_request(req, state)
             .await
             .map_err(json_rejection)?;
         if let Some((field, message)) = text_problem_in(&body, String::new()) {
@@ -231,6 +256,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 message: message.to_string(),
             });
         }
+        super::contract::check_body(&T::name(), &body)?;
+        super::contract::integers_as_integers(&mut body);
         serde_path_to_error::deserialize(body)
             .map(ApiJson)
             .map_err(|err| {

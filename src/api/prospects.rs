@@ -45,9 +45,12 @@ pub struct ProspectListQuery {
     /// Only prospects at this account.
     pub account_id: Option<i64>,
     pub sort: Option<ProspectSort>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page, as given (with the same `sort`); any other
+    /// value is refused (422).
+    #[param(pattern = r"^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -108,14 +111,39 @@ pub struct ProspectList {
 
 /// Qualifying information: the latest known value of each facet.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Qualifying {
+    #[schema(max_length = 2000)]
     pub need: Option<String>,
+    #[schema(max_length = 2000)]
     pub budget: Option<String>,
+    #[schema(max_length = 2000)]
     pub authority: Option<String>,
+    #[schema(max_length = 2000)]
     pub timeline: Option<String>,
+    #[schema(max_length = 2000)]
     pub notes: Option<String>,
 }
+
+/// A tag, as the schema of `tags`' items: lower-cased when stored; a comma would make two.
+pub struct Tag;
+
+impl utoipa::PartialSchema for Tag {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .description(Some(
+                "Lower-cased when stored; a comma would make two tags.",
+            ))
+            .max_length(Some(40))
+            .pattern(Some(
+                r"^[^,\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for Tag {}
 
 impl Qualifying {
     pub fn to_input(&self) -> QualifyingInput {
@@ -155,37 +183,79 @@ pub struct Prospect {
 }
 
 /// A prospect to create. Only `first_name` is required; the account is found by name
-/// among those you can see, or created.
+/// among those you can see, or created. Texts are stored trimmed.
 #[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct NewProspect {
-    #[schema(example = "Ada")]
+    #[schema(example = "Ada", min_length = 1, max_length = 100)]
     pub first_name: String,
+    #[serde(default)]
+    #[schema(max_length = 100)]
     pub last_name: String,
+    #[serde(default)]
+    #[schema(max_length = 150)]
     pub title: String,
+    /// Empty for none. Each email belongs to at most one prospect: one another prospect
+    /// has is refused with 409.
+    #[serde(default)]
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    /// Digits, spaces and `+ - ( ) . x /`.
+    #[serde(default)]
+    #[schema(max_length = 40, pattern = r"^[0-9 +().x/-]*$")]
     pub phone: String,
-    /// An https://…linkedin.com/ profile address.
+    /// An https://…linkedin.com/ profile address, or empty.
+    #[serde(default)]
+    #[schema(
+        max_length = 300,
+        pattern = r"^(https://([a-z0-9]+(-[a-z0-9]+)*\.)*linkedin\.com([/?#][!-~]*)?)?$"
+    )]
     pub linkedin_url: String,
+    #[serde(default)]
+    #[schema(max_length = 200)]
     pub account_name: String,
+    #[serde(default)]
+    #[schema(max_length = 100)]
     pub source: String,
+    /// Blank tags and repeats (ignoring case) are dropped.
+    #[serde(default)]
+    #[schema(value_type = Vec<Tag>, max_items = 20)]
     pub tags: Vec<String>,
+    #[serde(default)]
     pub do_not_contact: bool,
+    #[serde(default)]
     pub qualifying: Qualifying,
 }
 
-/// Changes to a prospect: only the fields present change.
+/// Changes to a prospect: only the fields present (and not null) change. Texts are
+/// stored trimmed.
 #[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ProspectChanges {
+    #[schema(min_length = 1, max_length = 100)]
     pub first_name: Option<String>,
+    #[schema(max_length = 100)]
     pub last_name: Option<String>,
+    #[schema(max_length = 150)]
     pub title: Option<String>,
+    /// Empty removes the email. One another prospect has is refused with 409.
+    #[schema(format = Email, max_length = 254)]
     pub email: Option<String>,
+    /// Digits, spaces and `+ - ( ) . x /`.
+    #[schema(max_length = 40, pattern = r"^[0-9 +().x/-]*$")]
     pub phone: Option<String>,
+    /// An https://…linkedin.com/ profile address, or empty.
+    #[schema(
+        max_length = 300,
+        pattern = r"^(https://([a-z0-9]+(-[a-z0-9]+)*\.)*linkedin\.com([/?#][!-~]*)?)?$"
+    )]
     pub linkedin_url: Option<String>,
+    #[schema(max_length = 200)]
     pub account_name: Option<String>,
+    #[schema(max_length = 100)]
     pub source: Option<String>,
+    /// The new tags, replacing the old; blank tags and repeats (ignoring case) are dropped.
+    #[schema(value_type = Option<Vec<Tag>>, max_items = 20)]
     pub tags: Option<Vec<String>>,
     pub do_not_contact: Option<bool>,
     /// Facets given are recorded as newly learned; the others are kept.
@@ -303,22 +373,26 @@ pub async fn get(
 async fn check_email(state: &AppState, email: Option<&str>, except: Option<i64>) -> ApiResult<()> {
     let Some(email) = email else { return Ok(()) };
     match db::find_by_email(&state.db, email).await? {
-        Some(existing) if Some(existing.id) != except => Err(super::problem::invalid(
-            "email",
-            "Another prospect already has this email.",
-        )),
+        Some(existing) if Some(existing.id) != except => Err(taken()),
         _ => Ok(()),
     }
 }
 
 fn taken() -> ApiError {
-    super::problem::invalid("email", "Another prospect already has this email.")
+    ApiError::Field(
+        StatusCode::CONFLICT,
+        "email",
+        "Another prospect already has this email.".into(),
+    )
 }
 
 /// Create a prospect, owned by you.
 #[utoipa::path(post, path = "/api/v1/prospects", tag = "prospects", operation_id = "createProspect",
     request_body = NewProspect,
-    responses((status = 201, description = "Created", body = Prospect)))]
+    responses(
+        (status = 201, description = "Created", body = Prospect),
+        (status = 409, description = "Another prospect has this email", body = super::problem::Problem,
+         content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<AppState>,
     api: ApiUser,
@@ -361,7 +435,10 @@ pub async fn create(
 #[utoipa::path(patch, path = "/api/v1/prospects/{id}", tag = "prospects", operation_id = "updateProspect",
     params(("id" = i64, Path, description = "The prospect's id")),
     request_body = ProspectChanges,
-    responses((status = 200, description = "The prospect as changed", body = Prospect)))]
+    responses(
+        (status = 200, description = "The prospect as changed", body = Prospect),
+        (status = 409, description = "Another prospect has this email", body = super::problem::Problem,
+         content_type = "application/problem+json")))]
 pub async fn update(
     State(state): State<AppState>,
     api: ApiUser,

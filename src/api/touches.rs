@@ -27,15 +27,18 @@ use crate::{
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TouchListQuery {
-    /// Whose queue: yours by default; a manager may name a rep of their team.
+    /// Whose queue: yours by default; a manager may name a rep of their team, an admin
+    /// anyone. Someone outside what you can see is not found (404).
     pub owner_id: Option<i64>,
     /// Touches due before this time (RFC 3339); by default the end of today in your
     /// time zone, which makes the list what work mode shows: overdue first, then today's.
     #[param(value_type = Option<String>, format = DateTime)]
     pub until: Option<String>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page, as given; any other value is refused (422).
+    #[param(pattern = r"^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
 }
 
@@ -102,7 +105,10 @@ pub struct TouchList {
 /// List the touches due (pending, due before `until`), oldest first.
 #[utoipa::path(get, path = "/api/v1/touches", tag = "touches", operation_id = "listDueTouches",
     params(TouchListQuery),
-    responses((status = 200, description = "One page of due touches", body = TouchList)))]
+    responses(
+        (status = 200, description = "One page of due touches", body = TouchList),
+        (status = 404, description = "`owner_id` names someone outside what you can see", body = super::problem::Problem,
+         content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,
     api: ApiUser,
@@ -113,7 +119,7 @@ pub async fn list(
         return Err(ApiError::NotFound);
     }
     let until = match query.until.as_deref() {
-        None | Some("") => end_of_today(&api.user.time_zone),
+        None => end_of_today(&api.user.time_zone),
         Some(raw) => OffsetDateTime::parse(raw, &Rfc3339).map_err(|_| {
             invalid(
                 "until",
@@ -182,10 +188,14 @@ pub async fn complete(
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct SkipTouch {
-    /// Why the touch is skipped (required, at most 500 characters).
-    #[schema(example = "Out of office until next week")]
+    /// Why the touch is skipped.
+    #[schema(
+        example = "Out of office until next week",
+        min_length = 1,
+        max_length = 500
+    )]
     pub reason: String,
 }
 
@@ -211,10 +221,11 @@ pub async fn skip(
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct SnoozeTouch {
-    /// The date the touch comes back, at the start of the owner's working day; after today.
-    #[schema(value_type = String, format = Date, example = "2026-07-06")]
+    /// The date the touch comes back, at the start of the owner's working day: after
+    /// today in your time zone, else 422.
+    #[schema(value_type = String, format = Date, example = "2099-07-06")]
     pub until: String,
 }
 

@@ -99,13 +99,15 @@ impl ProspectForm {
 /// Comma-separated tags: trimmed, lower-cased, without duplicates.
 pub fn parse_tags(raw: &str, errors: &mut FormErrors) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
-    for tag in raw.split(',').map(|t| t.trim().to_lowercase()) {
+    for typed in raw.split(',').map(str::trim) {
+        let tag = typed.to_lowercase();
         if tag.is_empty() || tags.contains(&tag) {
             continue;
         }
+        // Counted as typed: lower-casing may lengthen a tag ("İ" becomes two characters).
         if let Some(problem) = crate::input::text_problem(&tag) {
             errors.add("tags", problem);
-        } else if tag.chars().count() > 40 {
+        } else if typed.chars().count() > 40 {
             errors.add("tags", "Each tag can have at most 40 characters.");
         }
         tags.push(tag);

@@ -303,15 +303,33 @@ async fn prospects_are_created_and_changed_with_the_forms_rules(pool: PgPool) {
     .unwrap();
     assert_eq!(events, 1);
 
-    // The same email again is the form's duplicate error.
+    // The same email again is a conflict with what is stored (valid input all the same),
+    // naming the field as the form's duplicate error does; so is taking it in a change.
     let duplicate = rita
         .post(
             "/api/v1/prospects",
             &json!({"first_name": "Other", "email": "ada@example.org"}),
         )
         .await;
-    assert_eq!(duplicate.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(duplicate.status, StatusCode::CONFLICT);
+    assert_eq!(duplicate.content_type(), "application/problem+json");
     assert_eq!(duplicate.error_fields(), ["email"]);
+    let other = rita
+        .post(
+            "/api/v1/prospects",
+            &json!({"first_name": "Other", "email": "other@example.org"}),
+        )
+        .await;
+    let other = other.body["id"].as_i64().unwrap();
+    let taken = rita
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/prospects/{other}"),
+            &json!({"email": "ada@example.org"}),
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    assert_eq!(taken.error_fields(), ["email"]);
 
     let changed = rita
         .call(
@@ -474,6 +492,9 @@ async fn due_touches_are_listed_and_completed_skipped_or_snoozed_through_the_api
             &json!({"cadence_id": 999_999}),
         )
         .await;
+    // Well formed, but naming no cadence that takes enrollments: a conflict, not a 404,
+    // which would say the prospect is not there.
+    assert_eq!(unknown.status, StatusCode::CONFLICT);
     assert_eq!(unknown.error_fields(), ["cadence_id"]);
 
     let far = "2100-01-01T00:00:00Z";
@@ -681,4 +702,31 @@ async fn an_admin_creates_a_token_on_the_command_line(pool: PgPool) {
     let unknown = run(&["token", "create", "--user", "nobody@example.com"]);
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no active user"));
+}
+
+/// Defect: a NUL in the API's `q` or `tag` gave a 500. A control character in any query
+/// parameter is refused with a problem naming the parameter, as the document's patterns
+/// say; tab, line feed and carriage return are text like any other.
+#[sqlx::test]
+async fn control_characters_in_a_query_are_refused_naming_the_parameter(pool: PgPool) {
+    let org = org::org(pool).await;
+    let rita = org.app.api_as(RITA).await;
+    for (path, field) in [
+        ("/api/v1/prospects?q=a%00b", "q"),
+        ("/api/v1/prospects?tag=vip%C2%84", "tag"),
+        ("/api/v1/accounts?q=%1B%5B31m", "q"),
+        ("/api/v1/opportunities?cursor=%7F", "cursor"),
+    ] {
+        let response = rita.get(path).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {:?}",
+            response.body
+        );
+        assert_eq!(response.content_type(), "application/problem+json");
+        assert_eq!(response.error_fields(), [field], "{path}");
+    }
+    let tab = rita.get("/api/v1/prospects?q=a%09b").await;
+    assert_eq!(tab.status, StatusCode::OK, "{:?}", tab.body);
 }

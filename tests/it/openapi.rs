@@ -61,6 +61,17 @@ impl Contract {
     }
 
     fn validate(&self, pointer: &str, instance: &Value, what: &str) {
+        let errors = self.errors(pointer, instance);
+        assert!(
+            errors.is_empty(),
+            "{what} does not match {pointer}:\n{}\n{}",
+            errors.join("\n"),
+            serde_json::to_string_pretty(instance).unwrap()
+        );
+    }
+
+    /// What the schema at `pointer` finds wrong with `instance`.
+    fn errors(&self, pointer: &str, instance: &Value) -> Vec<String> {
         let mut schema = self.doc.clone();
         schema
             .as_object_mut()
@@ -75,20 +86,14 @@ impl Contract {
             .should_validate_formats(true)
             .build(&schema)
             .unwrap_or_else(|e| panic!("the schema at {pointer} does not compile: {e}"));
-        let errors: Vec<String> = validator
+        validator
             .iter_errors(instance)
             .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect();
-        assert!(
-            errors.is_empty(),
-            "{what} does not match {pointer}:\n{}\n{}",
-            errors.join("\n"),
-            serde_json::to_string_pretty(instance).unwrap()
-        );
+            .collect()
     }
 
-    /// Checks a request body against the operation's documented request body.
-    fn check_request(&self, method: &Method, path: &str, body: &Value) {
+    /// The pointer to an operation's JSON request body schema.
+    fn request_pointer(&self, method: &Method, path: &str) -> String {
         let template = self.template(path);
         let method = method.as_str().to_lowercase();
         let pointer = format!(
@@ -99,6 +104,12 @@ impl Contract {
             self.doc.pointer(&pointer[1..]).is_some(),
             "{method} {template} documents no JSON request body"
         );
+        pointer
+    }
+
+    /// Checks a request body against the operation's documented request body.
+    fn check_request(&self, method: &Method, path: &str, body: &Value) {
+        let pointer = self.request_pointer(method, path);
         self.validate(
             &pointer,
             body,
@@ -175,6 +186,24 @@ impl Contract {
         response
     }
 
+    /// Sends a body the document forbids (checking that it does), and checks the answer.
+    async fn call_forbidden(
+        &mut self,
+        api: &ApiClient,
+        method: Method,
+        path: &str,
+        body: Value,
+    ) -> ApiResponse {
+        let pointer = self.request_pointer(&method, path);
+        assert!(
+            !self.errors(&pointer, &body).is_empty(),
+            "the document allows {method} {path} {body}"
+        );
+        let response = api.call(method, path, &body).await;
+        self.check(&response);
+        response
+    }
+
     /// Every documented operation was answered with a success at least once.
     fn assert_every_operation_visited(&self) {
         let mut missing = Vec::new();
@@ -221,7 +250,7 @@ async fn every_response_matches_the_openapi_document(pool: PgPool) {
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
     let prospect = created.body["id"].as_i64().unwrap();
-    c.call(
+    c.call_forbidden(
         &rita,
         Method::POST,
         "/api/v1/prospects",
@@ -239,7 +268,7 @@ async fn every_response_matches_the_openapi_document(pool: PgPool) {
         json!({"phone": "+44 20 7946 0000"}),
     )
     .await;
-    c.call(
+    c.call_forbidden(
         &rita,
         Method::PATCH,
         &format!("/api/v1/prospects/{prospect}"),
@@ -265,7 +294,7 @@ async fn every_response_matches_the_openapi_document(pool: PgPool) {
         json!({"name": "Acme Corp", "domain": "acme.com"}),
     )
     .await;
-    c.call(
+    c.call_forbidden(
         &rita,
         Method::PUT,
         &format!("/api/v1/accounts/{account}"),
@@ -390,7 +419,7 @@ async fn every_response_matches_the_openapi_document(pool: PgPool) {
     let opportunity = opportunities.body["data"][0]["id"].as_i64().unwrap();
     c.get(&rita, &format!("/api/v1/opportunities/{opportunity}"))
         .await;
-    c.call(
+    c.call_forbidden(
         &rita,
         Method::POST,
         &format!("/api/v1/opportunities/{opportunity}/stage"),
@@ -515,4 +544,286 @@ async fn a_client_using_only_the_document_completes_a_due_touch(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(status, "done");
+}
+
+/// Defect: the document referred to `ProspectSort` and defined nothing by that name, and
+/// left out the limits the server enforces. Every reference now resolves, every list
+/// states its page sizes, and every request body says that unknown fields are refused.
+#[sqlx::test]
+async fn the_document_defines_everything_it_references_and_states_the_limits(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let c = Contract::fetch(&app).await;
+    assert_eq!(
+        prospector::api::contract::dangling_refs(&c.doc),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        c.doc["components"]["schemas"]["ProspectSort"]["enum"],
+        json!(["newest", "name", "touched"])
+    );
+
+    let mut lists = 0;
+    for (path, item) in c.doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for parameter in parameters.iter().filter(|p| p["name"] == "limit") {
+                assert_eq!(parameter["schema"]["minimum"], 1, "{method} {path}");
+                assert_eq!(parameter["schema"]["maximum"], 200, "{method} {path}");
+                lists += 1;
+            }
+            if let Some(schema) =
+                operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+            {
+                let name = schema.rsplit('/').next().unwrap();
+                assert_eq!(
+                    c.doc["components"]["schemas"][name]["additionalProperties"], false,
+                    "{method} {path}: {name} must say that unknown fields are refused"
+                );
+            }
+        }
+    }
+    assert_eq!(lists, 5, "every list has a limit");
+    assert!(
+        c.doc["paths"]["/api/v1/touches"]["get"]["responses"]["404"].is_object(),
+        "an owner_id out of sight is a 404, which the document must list"
+    );
+}
+
+/// Defect: bodies the document forbids were accepted (`[null, null]` as a prospect's
+/// changes or as `qualifying`). Each body here is first shown to be forbidden by the
+/// document, then must be refused with 422 and a problem naming the field, writing
+/// nothing.
+#[sqlx::test]
+async fn the_server_refuses_every_body_the_document_forbids(pool: PgPool) {
+    let org = org::org(pool).await;
+    let app = &org.app;
+    let rita = app.api_as(RITA).await;
+    let mut c = Contract::fetch(app).await;
+    let prospect = app.create_prospect(org.rita, "Ada", "Lovelace", None).await;
+    let current = rita
+        .post(
+            &format!("/api/v1/prospects/{prospect}/interactions"),
+            &json!({"channel": "call", "outcome": "connected", "decision": "current"}),
+        )
+        .await;
+    assert_eq!(current.status, StatusCode::CREATED, "{:?}", current.body);
+    let opportunity = current.body["opportunity_id"].as_i64().unwrap();
+    let interactions = app.count("interactions").await;
+    let prospects = app.count("prospects").await;
+    let accounts = app.count("accounts").await;
+
+    let many_tags: Vec<String> = (0..21).map(|i| format!("tag{i}")).collect();
+    let forbidden: Vec<(Method, String, Value, &str)> = vec![
+        (
+            Method::PATCH,
+            format!("/api/v1/prospects/{prospect}"),
+            json!([null, null]),
+            "body",
+        ),
+        (
+            Method::POST,
+            "/api/v1/prospects".into(),
+            json!({"first_name": "Ada", "qualifying": [null, null]}),
+            "qualifying",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/prospects/{prospect}/interactions"),
+            json!({"channel": "call", "outcome": "replied", "qualifying": [null, null]}),
+            "qualifying",
+        ),
+        (
+            Method::POST,
+            "/api/v1/prospects".into(),
+            json!({"first_name": " \t "}),
+            "first_name",
+        ),
+        (
+            Method::POST,
+            "/api/v1/prospects".into(),
+            json!({"first_name": "Ada", "nickname": "Countess"}),
+            "nickname",
+        ),
+        (
+            Method::POST,
+            "/api/v1/prospects".into(),
+            json!({"first_name": "A\u{0}da"}),
+            "first_name",
+        ),
+        (
+            Method::POST,
+            "/api/v1/prospects".into(),
+            json!({"first_name": "Ada", "tags": many_tags}),
+            "tags",
+        ),
+        (
+            Method::POST,
+            "/api/v1/prospects".into(),
+            json!({"first_name": "Ada", "tags": ["one,two"]}),
+            "tags[0]",
+        ),
+        (
+            Method::POST,
+            "/api/v1/accounts".into(),
+            json!({"name": "Acme", "employee_count": -1}),
+            "employee_count",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/prospects/{prospect}/interactions"),
+            json!({"channel": "call", "outcome": "replied", "decision": "none"}),
+            "no_interest_reason",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/prospects/{prospect}/interactions"),
+            json!({"channel": "call", "outcome": "not_interested", "decision": "current"}),
+            "decision",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/prospects/{prospect}/interactions"),
+            json!({"channel": "call", "outcome": "connected", "decision": "future",
+                   "re_engage_on": "2100-01-01"}),
+            "re_engage_on",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/prospects/{prospect}/enrollment"),
+            json!({"cadence_id": 9_223_372_036_854_775_808u64}),
+            "cadence_id",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/opportunities/{opportunity}/stage"),
+            json!({"stage": "won", "revisit_on": "2099-01-01"}),
+            "revisit_on",
+        ),
+        (
+            Method::POST,
+            "/api/v1/touches/1/skip".into(),
+            json!({"reason": "  "}),
+            "reason",
+        ),
+        (
+            Method::POST,
+            "/api/v1/touches/1/snooze".into(),
+            json!({}),
+            "until",
+        ),
+    ];
+    for (method, path, body, field) in forbidden {
+        let pointer = c.request_pointer(&method, &path);
+        assert!(
+            !c.errors(&pointer, &body).is_empty(),
+            "the document allows {method} {path} {body}"
+        );
+        let response = rita.call(method.clone(), &path, &body).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{method} {path} {body}: {:?}",
+            response.body
+        );
+        assert!(
+            response.error_fields().iter().any(|f| f == field),
+            "{method} {path} {body}: {field} not named in {:?}",
+            response.body
+        );
+        c.check(&response);
+    }
+    assert_eq!(app.count("interactions").await, interactions);
+    assert_eq!(app.count("prospects").await, prospects);
+    assert_eq!(app.count("accounts").await, accounts);
+}
+
+/// Defect: requests the document allows were refused (`limit` past what it said, values
+/// the forms' parsers did not take). Requests at the document's bounds are accepted.
+#[sqlx::test]
+async fn requests_the_document_allows_at_its_bounds_are_accepted(pool: PgPool) {
+    let org = org::org(pool).await;
+    let app = &org.app;
+    let rita = app.api_as(RITA).await;
+    let mut c = Contract::fetch(app).await;
+    let prospect = app.create_prospect(org.rita, "Ada", "Lovelace", None).await;
+
+    for list in [
+        "/api/v1/prospects".to_string(),
+        "/api/v1/accounts".into(),
+        "/api/v1/opportunities".into(),
+        "/api/v1/touches".into(),
+        format!("/api/v1/prospects/{prospect}/interactions"),
+    ] {
+        for limit in [1, 200] {
+            let page = c.get(&rita, &format!("{list}?limit={limit}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{list}?limit={limit}");
+        }
+    }
+
+    // The longest texts, the most tags (one that lower-casing lengthens), no email.
+    let tags: Vec<String> = (0..19)
+        .map(|i| format!("{i:0>40}"))
+        .chain(["İ".repeat(40)])
+        .collect();
+    let created = c
+        .call(
+            &rita,
+            Method::POST,
+            "/api/v1/prospects",
+            json!({
+                "first_name": "A".repeat(100), "title": "T".repeat(150), "email": "",
+                "tags": tags, "qualifying": {"need": "n".repeat(2000)},
+                "linkedin_url": "https://www.linkedin.com/in/ada", "phone": "+44 (20) 7946-0000 x1"
+            }),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert_eq!(created.body["tags"].as_array().unwrap().len(), 20);
+
+    // A whole number written with a fraction is an integer to JSON Schema, so here too.
+    let account = c
+        .call(
+            &rita,
+            Method::POST,
+            "/api/v1/accounts",
+            json!({"name": "Acme", "employee_count": 250.0, "domain": "https://www.acme.co.uk/about"}),
+        )
+        .await;
+    assert_eq!(account.status, StatusCode::CREATED, "{:?}", account.body);
+    assert_eq!(account.body["employee_count"], 250);
+    assert_eq!(account.body["domain"], "acme.co.uk");
+    let largest = c
+        .call(
+            &rita,
+            Method::POST,
+            "/api/v1/accounts",
+            json!({"name": "Big", "employee_count": 2_147_483_647}),
+        )
+        .await;
+    assert_eq!(largest.status, StatusCode::CREATED, "{:?}", largest.body);
+
+    // Any value from 0 up to the maximum, rounded to the cent.
+    let logged = c
+        .call(
+            &rita,
+            Method::POST,
+            &format!("/api/v1/prospects/{prospect}/interactions"),
+            json!({"channel": "call", "outcome": "connected", "decision": "current", "value": 12.3456}),
+        )
+        .await;
+    assert_eq!(logged.status, StatusCode::CREATED, "{:?}", logged.body);
+    let opportunity = logged.body["opportunity_id"].as_i64().unwrap();
+    let read = c
+        .get(&rita, &format!("/api/v1/opportunities/{opportunity}"))
+        .await;
+    assert_eq!(read.body["value_cents"], 1235);
+
+    // A due list of someone out of sight is the documented 404.
+    let hidden = c
+        .get(&rita, &format!("/api/v1/touches?owner_id={}", org.sam))
+        .await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
 }
