@@ -29,5 +29,7 @@ cargo test --locked "$@"
 # (axe-core, the Nu Html Checker, CSV downloads in Chromium): on a full run only, not when
 # arguments pick tests.
 if [[ $# -eq 0 ]]; then
-    scripts/conformance-pages.sh
+    cargo build --locked --quiet
+    scripts/conformance-api.sh target/debug/prospector
+    scripts/conformance-pages.sh target/debug/prospector
 fi

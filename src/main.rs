@@ -124,7 +124,9 @@ async fn main() -> std::process::ExitCode {
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("prospector=info,tower_http=info,sqlx=warn")),
         )
-        .with(tracing_subscriber::fmt::layer())
+        // The log goes to standard error: standard output is a command's answer alone
+        // (`token create` prints only the token, for scripts to capture).
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
         .init();
 
     match run(Cli::parse()).await {
