@@ -67,15 +67,13 @@ pub enum ApiError {
     Conflict(String),
     #[error("invalid input")]
     Invalid(FormErrors),
-    /// A body the document's schema forbids: one problem per field.
+    /// A body or query that the document's schema or the input rule forbids: one problem
+    /// per field, named by its path (`tags[2]`, `qualifying.budget`).
     #[error("invalid input")]
     InvalidFields(Vec<FieldProblem>),
     /// One field whose value is well formed but conflicts with what is stored (409).
     #[error("{1}: {2}")]
     Field(StatusCode, &'static str, String),
-    /// One field of a JSON body, named by its path (`tags[2]`, `qualifying.budget`).
-    #[error("invalid input at {field}")]
-    InvalidAt { field: String, message: String },
     #[error("rejected: {1}")]
     Rejected(StatusCode, String),
     #[error(transparent)]
@@ -203,16 +201,6 @@ impl IntoResponse for ApiError {
                 }];
                 p
             }
-            ApiError::InvalidAt { field, message } => {
-                let mut p = problem(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid-input",
-                    "Some fields are invalid",
-                    "Correct the fields listed in `errors` and send the request again.".into(),
-                );
-                p.errors = vec![FieldProblem { field, message }];
-                p
-            }
             ApiError::Rejected(status, detail) => {
                 let title = status.canonical_reason().unwrap_or("Bad request");
                 problem(status, "about:blank", title, detail)
@@ -251,10 +239,10 @@ impl<T: DeserializeOwned + ToSchema, S: Send + Sync> FromRequest<S> for ApiJson<
             .await
             .map_err(json_rejection)?;
         if let Some((field, message)) = text_problem_in(&body, String::new()) {
-            return Err(ApiError::InvalidAt {
+            return Err(ApiError::InvalidFields(vec![FieldProblem {
                 field,
                 message: message.to_string(),
-            });
+            }]));
         }
         super::contract::check_body(&T::name(), &body)?;
         super::contract::integers_as_integers(&mut body);
@@ -326,10 +314,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
         let raw = parts.uri.query().unwrap_or_default();
         if let Some((field, message)) = input::urlencoded_problem(raw.as_bytes()) {
-            return Err(ApiError::InvalidAt {
+            return Err(ApiError::InvalidFields(vec![FieldProblem {
                 field: field.replace(input::is_refused_char, "\u{fffd}"),
                 message: message.to_string(),
-            });
+            }]));
         }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await

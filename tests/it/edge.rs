@@ -145,7 +145,7 @@ async fn json_strings_anywhere_in_a_body_follow_the_text_rule(pool: PgPool) {
     let fine = api
         .post(
             "/api/v1/prospects",
-            &json!({"first_name": "Zoë", "notes": "two\nlines\tand a tab"}),
+            &json!({"first_name": "Zoë", "qualifying": {"need": "two\nlines\tand a tab"}}),
         )
         .await;
     assert_eq!(fine.status, StatusCode::CREATED, "{:?}", fine.body);

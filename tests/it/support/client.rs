@@ -119,9 +119,14 @@ impl TestClient {
 
     /// Sends the request and reads the whole response, remembering its CSRF token.
     pub async fn send(&self, request: RequestBuilder) -> TestResponse {
-        let response = TestResponse::read(request.send().await.expect("the server answers")).await;
+        self.try_send(request).await.expect("the server answers")
+    }
+
+    /// [`send`](Self::send), with the transport's error for a test to judge.
+    pub async fn try_send(&self, request: RequestBuilder) -> reqwest::Result<TestResponse> {
+        let response = TestResponse::try_read(request.send().await?).await?;
         *self.csrf_token.lock().unwrap() = response.csrf_token();
-        response
+        Ok(response)
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {

@@ -25,15 +25,15 @@ fn text_of(element: ElementRef<'_>) -> String {
 }
 
 impl TestResponse {
-    pub(super) async fn read(response: reqwest::Response) -> TestResponse {
+    pub(super) async fn try_read(response: reqwest::Response) -> reqwest::Result<TestResponse> {
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.text().await.expect("a readable body");
-        TestResponse {
+        let body = response.text().await?;
+        Ok(TestResponse {
             status,
             headers,
             body,
-        }
+        })
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
