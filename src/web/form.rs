@@ -61,13 +61,6 @@ impl FormErrors {
         value.to_string()
     }
 
-    /// Holds text that is not stored as typed (a password, a token) to the input rule.
-    pub fn text(&mut self, field: &'static str, raw: &str) {
-        if let Some(problem) = input::text_problem(raw) {
-            self.add(field, problem);
-        }
-    }
-
     /// An optional email address, normalised to lower case.
     pub fn optional_email(&mut self, field: &'static str, raw: &str) -> Option<String> {
         let value = raw.trim();
