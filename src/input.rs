@@ -44,6 +44,21 @@ pub fn date_problem(date: Date) -> Option<&'static str> {
     (date < FIRST_DATE || date > LAST_DATE).then_some(DATE_OUT_OF_RANGE)
 }
 
+/// `text` fit to show back in a message: each refused character made visible as U+FFFD,
+/// at most `max` characters.
+pub fn visible(text: &str, max: usize) -> String {
+    text.chars()
+        .take(max)
+        .map(|c| {
+            if is_refused_char(c) {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// The first name or value in a URL-encoded form or query string (`a=1&b=2`) that breaks
 /// the text rule, as the name of its field (lossily decoded, to be shown) and the reason.
 /// Both names and values are percent-decoded strictly: invalid UTF-8 is an error here,

@@ -280,7 +280,7 @@ fn text_problem_in(value: &serde_json::Value, path: String) -> Option<(String, &
                 format!("{path}.{key}")
             };
             match input::text_problem(key) {
-                Some(problem) => Some((inner.replace(input::is_refused_char, "\u{fffd}"), problem)),
+                Some(problem) => Some((input::visible(&inner, 200), problem)),
                 None => text_problem_in(member, inner),
             }
         }),
@@ -315,7 +315,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         let raw = parts.uri.query().unwrap_or_default();
         if let Some((field, message)) = input::urlencoded_problem(raw.as_bytes()) {
             return Err(ApiError::InvalidFields(vec![FieldProblem {
-                field: field.replace(input::is_refused_char, "\u{fffd}"),
+                field: input::visible(&field, 200),
                 message: message.to_string(),
             }]));
         }

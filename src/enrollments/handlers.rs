@@ -392,7 +392,8 @@ pub async fn bulk_enroll(
     let list_query = form.list.query_string();
     if let Some((field, problem)) = crate::input::urlencoded_problem(list_query.as_bytes()) {
         return Err(AppError::BadRequest(format!(
-            "The list's filter “{field}”: {problem}"
+            "The list's filter “{}”: {problem}",
+            crate::input::visible(&field, 60)
         )));
     }
     let list_url = format!("/prospects?{list_query}");

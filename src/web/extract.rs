@@ -48,7 +48,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
         if let Some((field, input::NOT_UTF8)) = input::urlencoded_problem(&body) {
             return Err(AppError::BadRequest(format!(
                 "The form's field “{}” is not valid UTF-8 text. Send the form from its page.",
-                shown(&field)
+                input::visible(&field, 60)
             )));
         }
         serde_urlencoded::from_bytes(&body)
@@ -69,7 +69,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
         if let Some((field, problem)) = input::urlencoded_problem(raw.as_bytes()) {
             return Err(AppError::BadRequest(format!(
                 "The address's “{}”: {problem}",
-                shown(&field)
+                input::visible(&field, 60)
             )));
         }
         axum::extract::Query::<T>::from_request_parts(parts, state)
@@ -135,19 +135,4 @@ fn unusable(what: &str, detail: &str) -> AppError {
     AppError::BadRequest(format!(
         "{what} holds a value this page cannot use ({detail}). Go back and try again."
     ))
-}
-
-/// A field name fit to show: control characters made visible, at most 60 characters.
-fn shown(field: &str) -> String {
-    field
-        .chars()
-        .take(60)
-        .map(|c| {
-            if input::is_refused_char(c) {
-                char::REPLACEMENT_CHARACTER
-            } else {
-                c
-            }
-        })
-        .collect()
 }
