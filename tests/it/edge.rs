@@ -327,17 +327,8 @@ async fn cancelling_an_import_outside_ones_scope_is_not_found(pool: PgPool) {
     let org = org::org(pool).await;
     let app = &org.app;
     let rita = app.signed_in(RITA).await;
-    let token = rita.csrf_token().await;
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(b"First Name,Email\nAda,ada@x.org\n".to_vec())
-            .file_name("people.csv"),
-    );
     let uploaded = rita
-        .send(
-            rita.request(Method::POST, &format!("/imports/upload?csrf_token={token}"))
-                .multipart(form),
-        )
+        .upload("people.csv", b"First Name,Email\nAda,ada@x.org\n".to_vec())
         .await;
     assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
     let id: i64 = sqlx::query_scalar("select id from imports")

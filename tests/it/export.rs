@@ -163,20 +163,7 @@ async fn a_prospect_export_imports_back_with_every_row_valid(pool: PgPool) {
     let web = app.signed_in(RITA).await;
     let export = web.get("/prospects/export.csv").await;
     assert_eq!(export.status, StatusCode::OK);
-    let token = web.csrf_token().await;
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(export.body.into_bytes()).file_name("export.csv"),
-    );
-    let uploaded = web
-        .send(
-            web.request(
-                reqwest::Method::POST,
-                &format!("/imports/upload?csrf_token={token}"),
-            )
-            .multipart(form),
-        )
-        .await;
+    let uploaded = web.upload("export.csv", export.body.into_bytes()).await;
     assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.body);
     let page = web.get(uploaded.location().unwrap()).await;
     // Both rows are recognised as the prospects they came from; none is invalid.

@@ -52,24 +52,9 @@ fn hubspot_row(i: usize, email: &str) -> String {
     )
 }
 
-async fn upload(client: &TestClient, name: &str, bytes: Vec<u8>) -> TestResponse {
-    let token = client.csrf_token().await;
-    let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));
-    client
-        .send(
-            client
-                .request(
-                    reqwest::Method::POST,
-                    &format!("/imports/upload?csrf_token={token}"),
-                )
-                .multipart(form),
-        )
-        .await
-}
-
 /// Uploads and follows to the mapping page; returns the import's id and the page.
 async fn uploaded(client: &TestClient, name: &str, bytes: Vec<u8>) -> (i64, TestResponse) {
-    let response = upload(client, name, bytes).await;
+    let response = client.upload(name, bytes).await;
     assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
     let location = response.location().unwrap().to_string();
     let id = location.trim_start_matches("/imports/").parse().unwrap();
@@ -354,7 +339,7 @@ async fn files_that_are_not_importable_csv_are_refused_with_the_reason(pool: PgP
         ),
     ];
     for (name, bytes, expected) in cases {
-        let response = upload(&client, name, bytes).await;
+        let response = client.upload(name, bytes).await;
         assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
         let message = response.text("#upload-error").unwrap_or_default();
         assert!(message.contains(expected), "{name}: {message}");
@@ -364,17 +349,9 @@ async fn files_that_are_not_importable_csv_are_refused_with_the_reason(pool: PgP
     // (as a browser may); the page must arrive when the connection survives.
     let mut response = None;
     for _ in 0..10 {
-        let token = client.csrf_token().await;
-        let form = Form::new().part(
-            "file",
-            Part::bytes(vec![b'a'; 51 * 1024 * 1024]).file_name("big.csv"),
-        );
         let request = client
-            .request(
-                reqwest::Method::POST,
-                &format!("/imports/upload?csrf_token={token}"),
-            )
-            .multipart(form);
+            .upload_request("big.csv", vec![b'a'; 51 * 1024 * 1024])
+            .await;
         match client.try_send(request).await {
             Ok(answer) => {
                 response = Some(answer);
@@ -426,7 +403,7 @@ async fn absurd_files_are_refused_and_what_is_shown_of_a_file_is_bounded(pool: P
 
     let million: Vec<String> = (1..=1_000_000).map(|i| format!("c{i}")).collect();
     let file = format!("{}\nx\n", million.join(","));
-    let response = upload(&client, "wide.csv", file.into_bytes()).await;
+    let response = client.upload("wide.csv", file.into_bytes()).await;
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
     let message = response.text("#upload-error").unwrap_or_default();
     assert!(message.contains("1000000 columns"), "{message}");

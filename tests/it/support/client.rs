@@ -192,6 +192,24 @@ impl TestClient {
             .await
     }
 
+    /// The CSV upload as its form sends it: the file as multipart, the CSRF token in the
+    /// query string. A request, for a test that judges the transport itself.
+    pub async fn upload_request(&self, name: &str, bytes: Vec<u8>) -> RequestBuilder {
+        let token = self.csrf_token().await;
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+        self.request(Method::POST, &format!("/imports/upload?csrf_token={token}"))
+            .multipart(form)
+    }
+
+    /// Uploads a CSV file as the import page's form does.
+    pub async fn upload(&self, name: &str, bytes: Vec<u8>) -> TestResponse {
+        let request = self.upload_request(name, bytes).await;
+        self.send(request).await
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> TestResponse {
         self.post_form("/login", &[("email", email), ("password", password)])
             .await
