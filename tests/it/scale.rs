@@ -71,7 +71,11 @@ async fn a_small_scale_seed_keeps_every_invariant(pool: PgPool) {
             "select count(*) from prospects p
              where p.interest = 'future' and not p.do_not_contact and p.re_engage_on >= current_date
                and not exists (select 1 from touches t where t.prospect_id = p.id
-                                 and t.kind = 're_engage' and t.status in ('pending', 'snoozed'))",
+                                 and t.kind = 're_engage'
+                                 and (t.status in ('pending', 'snoozed')
+                                      -- honoured: done on the day (the owner's zone may be behind UTC)
+                                      or (t.status = 'done'
+                                          and t.due_at >= p.re_engage_on - interval '1 day')))",
         ),
         (
             "active enrollments with more than one open step",
