@@ -21,6 +21,7 @@ pub mod input;
 pub mod interactions;
 pub mod mail;
 pub mod opportunities;
+pub mod process;
 pub mod profile;
 pub mod prospects;
 pub mod reminders;

@@ -11,9 +11,10 @@ use axum::{
     Router,
     routing::{get, post},
 };
-use serde::{Deserialize, Serialize};
 
-use crate::{interactions::labelled_enum, state::AppState};
+use crate::state::AppState;
+
+pub use crate::process::Purpose;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -24,13 +25,6 @@ pub fn router() -> Router<AppState> {
         .route("/cadences/{id}/edit", get(handlers::edit))
         .route("/cadences/{id}/archive", post(handlers::archive))
 }
-
-labelled_enum!(
-    Purpose, "cadence_purpose", {
-        Pursue => ("pursue", "Pursue"),
-        Nurture => ("nurture", "Nurture"),
-    }
-);
 
 impl Purpose {
     pub fn hint(self) -> &'static str {

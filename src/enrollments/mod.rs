@@ -5,22 +5,11 @@
 pub mod db;
 pub mod handlers;
 
-use serde::{Deserialize, Serialize};
-
-use crate::interactions::labelled_enum;
-
-labelled_enum!(
-    EnrollmentStatus, "enrollment_status", {
-        Active => ("active", "Active"),
-        Paused => ("paused", "Paused"),
-        Completed => ("completed", "Completed"),
-        Exited => ("exited", "Exited"),
-    }
-);
-
 use axum::{Router, routing::post};
 
 use crate::state::AppState;
+
+pub use crate::process::EnrollmentStatus;
 
 pub fn router() -> Router<AppState> {
     Router::new()

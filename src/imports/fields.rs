@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::interactions::labelled_enum;
+use crate::process::labelled_enum;
 
 labelled_enum!(
     /// A field of the prospect or of their account that a column can fill.

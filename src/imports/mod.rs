@@ -34,7 +34,7 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use tower_http::timeout::TimeoutLayer;
 
-use crate::{interactions::labelled_enum, state::AppState};
+use crate::{process::labelled_enum, state::AppState};
 
 labelled_enum!(
     ImportStatus, "import_status", {

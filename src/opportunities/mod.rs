@@ -8,8 +8,9 @@ use axum::{
     routing::{get, post},
 };
 
-use crate::{interactions::labelled_enum, state::AppState};
-use serde::{Deserialize, Serialize};
+use crate::state::AppState;
+
+pub use crate::process::Stage;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -20,17 +21,6 @@ pub fn router() -> Router<AppState> {
         )
         .route("/opportunities/{id}/stage", post(handlers::move_stage))
 }
-
-labelled_enum!(
-    Stage, "opportunity_stage", {
-        Qualifying => ("qualifying", "Qualifying"),
-        Meeting => ("meeting", "Meeting"),
-        Proposal => ("proposal", "Proposal"),
-        Negotiation => ("negotiation", "Negotiation"),
-        Won => ("won", "Won"),
-        Lost => ("lost", "Lost"),
-    }
-);
 
 impl Stage {
     pub const OPEN: [Stage; 4] = [

@@ -7,7 +7,7 @@ pub mod save;
 pub mod timeline;
 
 use axum::{Router, routing::get};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::state::AppState;
 
@@ -26,63 +26,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Where a prospect stands. It follows the latest interest decision logged.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema,
-)]
-#[sqlx(type_name = "interest_state", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum InterestState {
-    New,
-    Current,
-    Future,
-    None,
-    Customer,
-}
-
-impl InterestState {
-    pub const ALL: [InterestState; 5] = [
-        InterestState::New,
-        InterestState::Current,
-        InterestState::Future,
-        InterestState::None,
-        InterestState::Customer,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InterestState::New => "new",
-            InterestState::Current => "current",
-            InterestState::Future => "future",
-            InterestState::None => "none",
-            InterestState::Customer => "customer",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            InterestState::New => "New",
-            InterestState::Current => "Current interest",
-            InterestState::Future => "Future interest",
-            InterestState::None => "No interest",
-            InterestState::Customer => "Customer",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
-
-    pub fn badge_class(self) -> &'static str {
-        match self {
-            InterestState::New => "badge badge-new",
-            InterestState::Current => "badge badge-current",
-            InterestState::Future => "badge badge-future",
-            InterestState::None => "badge badge-none",
-            InterestState::Customer => "badge badge-customer",
-        }
-    }
-}
+pub use crate::process::InterestState;
 
 /// The facets of qualifying information (BANT, plus free notes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]

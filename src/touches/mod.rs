@@ -10,9 +10,10 @@ use axum::{
     Router,
     routing::{get, post},
 };
-use serde::{Deserialize, Serialize};
 
-use crate::{interactions::labelled_enum, state::AppState};
+use crate::state::AppState;
+
+pub use crate::process::{TouchKind, TouchStatus};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,19 +24,3 @@ pub fn router() -> Router<AppState> {
         .route("/touches/{id}/snooze", post(handlers::snooze))
         .route("/dead-ends", get(handlers::dead_ends))
 }
-
-labelled_enum!(
-    TouchStatus, "touch_status", {
-        Pending => ("pending", "Due"),
-        Done => ("done", "Done"),
-        Skipped => ("skipped", "Skipped"),
-        Snoozed => ("snoozed", "Snoozed"),
-    }
-);
-
-labelled_enum!(
-    TouchKind, "touch_kind", {
-        Step => ("step", "Cadence step"),
-        ReEngage => ("re_engage", "Re-engage"),
-    }
-);
