@@ -798,15 +798,14 @@ impl Plan<'_> {
             }
             Some(Decision::None) => self.stop_everything("No interest"),
             None => match logged.outcome {
-                Outcome::Replied | Outcome::MeetingBooked => {
+                Outcome::Replied | Outcome::MeetingBooked
                     if self
                         .state
                         .live
                         .as_ref()
-                        .is_some_and(|live| live.purpose == Purpose::Nurture)
-                    {
-                        self.ensure_purpose(Purpose::Pursue, "They engaged: back to pursuing");
-                    }
+                        .is_some_and(|live| live.purpose == Purpose::Nurture) =>
+                {
+                    self.ensure_purpose(Purpose::Pursue, "They engaged: back to pursuing");
                 }
                 Outcome::BadData => {
                     self.pause("Bad data: fix the contact details, then resume");
