@@ -4,23 +4,20 @@
 use crate::web::extract::{Form, Path};
 use axum::{extract::State, response::Redirect};
 use serde::Deserialize;
-use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
+use sqlx::{PgExecutor, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 use tower_sessions::Session;
 
 use super::{
     EnrollmentStatus,
-    db::{self, Actor, EnrollOutcome},
+    db::{self, EnrollOutcome},
 };
 use crate::{
     auth::{CurrentUser, Scope},
-    cadences::{Purpose, db as cadences_db},
+    cadences::Purpose,
     error::{AppError, Result},
-    prospects::{
-        self, InterestState,
-        db::{NewEvent, Prospect},
-        handlers::ListQuery,
-    },
+    process::{Event, store},
+    prospects::{self, InterestState, db::Prospect, handlers::ListQuery},
     state::AppState,
     touches::queue::{self, OpenTouch},
     web::{FlashKind, flash},
@@ -108,23 +105,23 @@ pub async fn cadence_choices(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Cadenc
     .await
 }
 
-/// Locks the prospect and builds the actor for a change made now.
-async fn begin(
-    conn: &mut PgConnection,
+/// Applies `event` to the prospect's process now, in one transaction; not found outside
+/// the scope.
+async fn act(
+    state: &AppState,
     scope: &Scope,
     user: &CurrentUser,
     prospect_id: i64,
-) -> Result<(prospects::db::LockedProspect, Actor)> {
-    let prospect = prospects::db::lock(conn, scope, prospect_id)
+    event: Event,
+) -> Result<()> {
+    let mut tx = state.db.begin().await?;
+    let loaded = store::load(&mut tx, scope, prospect_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let actor = Actor {
-        user_id: user.id,
-        prospect_id,
-        owner_id: prospect.owner_id,
-        at: OffsetDateTime::now_utc(),
-    };
-    Ok((prospect, actor))
+    let change = loaded.decide(&event, OffsetDateTime::now_utc(), Some(user.id));
+    store::apply(&mut tx, &[change]).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 fn back(prospect_id: i64) -> Redirect {
@@ -229,12 +226,7 @@ pub async fn pause(
         Ok(reason) => reason,
         Err(back) => return Ok(back),
     };
-    let mut tx = state.db.begin().await?;
-    let (_, actor) = begin(&mut tx, &scope, &user, prospect_id).await?;
-    if let Some(live) = db::lock_live(&mut tx, prospect_id).await? {
-        db::pause(&mut tx, &actor, &live, &reason).await?;
-    }
-    tx.commit().await?;
+    act(&state, &scope, &user, prospect_id, Event::Pause { reason }).await?;
     flash(
         &session,
         FlashKind::Success,
@@ -251,12 +243,7 @@ pub async fn resume(
     session: Session,
     Path(prospect_id): Path<i64>,
 ) -> Result<Redirect> {
-    let mut tx = state.db.begin().await?;
-    let (_, actor) = begin(&mut tx, &scope, &user, prospect_id).await?;
-    if let Some(live) = db::lock_live(&mut tx, prospect_id).await? {
-        db::resume(&mut tx, &actor, &live).await?;
-    }
-    tx.commit().await?;
+    act(&state, &scope, &user, prospect_id, Event::Resume).await?;
     flash(&session, FlashKind::Success, "Cadence resumed.").await?;
     Ok(back(prospect_id))
 }
@@ -280,12 +267,7 @@ pub async fn exit(
         Ok(reason) => reason,
         Err(back) => return Ok(back),
     };
-    let mut tx = state.db.begin().await?;
-    let (_, actor) = begin(&mut tx, &scope, &user, prospect_id).await?;
-    if let Some(live) = db::lock_live(&mut tx, prospect_id).await? {
-        db::exit(&mut tx, &actor, &live, &reason).await?;
-    }
-    tx.commit().await?;
+    act(&state, &scope, &user, prospect_id, Event::Leave { reason }).await?;
     flash(&session, FlashKind::Success, "Left the cadence.").await?;
     Ok(back(prospect_id))
 }
@@ -310,25 +292,14 @@ pub async fn no_next_step(
         Ok(reason) => reason,
         Err(back) => return Ok(back),
     };
-    let mut tx = state.db.begin().await?;
-    let (_, actor) = begin(&mut tx, &scope, &user, prospect_id).await?;
-    sqlx::query!(
-        "update prospects set no_next_step_reason = $2, updated_at = now() where id = $1",
+    act(
+        &state,
+        &scope,
+        &user,
         prospect_id,
-        reason
-    )
-    .execute(&mut *tx)
-    .await?;
-    prospects::db::insert_event(
-        &mut *tx,
-        NewEvent {
-            note: Some(&reason),
-            occurred_at: Some(actor.at),
-            ..NewEvent::new(prospect_id, user.id, "no_next_step")
-        },
+        Event::NoNextStep { reason },
     )
     .await?;
-    tx.commit().await?;
     flash(
         &session,
         FlashKind::Success,
@@ -346,18 +317,7 @@ pub async fn data_fixed(
     session: Session,
     Path(prospect_id): Path<i64>,
 ) -> Result<Redirect> {
-    let mut tx = state.db.begin().await?;
-    let (_, actor) = begin(&mut tx, &scope, &user, prospect_id).await?;
-    sqlx::query!(
-        "update prospects set data_flagged = false where id = $1",
-        prospect_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    if let Some(live) = db::lock_live(&mut tx, prospect_id).await? {
-        db::resume(&mut tx, &actor, &live).await?;
-    }
-    tx.commit().await?;
+    act(&state, &scope, &user, prospect_id, Event::DataFixed).await?;
     flash(
         &session,
         FlashKind::Success,
@@ -398,7 +358,7 @@ pub async fn bulk_enroll(
     }
     let list_url = format!("/prospects?{list_query}");
     let Some(cadence) = (match form.cadence_id.parse::<i64>() {
-        Ok(id) => cadences_db::latest_version(&state.db, id).await?,
+        Ok(id) => store::chosen_cadence(&mut *state.db.acquire().await?, id).await?,
         Err(_) => None,
     }) else {
         flash(
@@ -422,7 +382,7 @@ pub async fn bulk_enroll(
     prospects::db::push_filter(&mut q, &scope, &filter);
     q.push(" order by p.id limit ").push_bind(BULK_LIMIT);
     let ids: Vec<i64> = q.build_query_scalar().fetch_all(&mut *tx).await?;
-    let enrolled = db::enroll_many(&mut tx, user.id, cadence, &ids).await?;
+    let enrolled = db::enroll_many(&mut tx, user.id, &cadence, &ids).await?;
     tx.commit().await?;
     let message = if enrolled == 0 {
         "No prospect of this list could be enrolled: each is already on a cadence, closed or not to be contacted.".to_string()

@@ -32,8 +32,8 @@ use super::{
 use crate::{
     accounts,
     auth::{CurrentUser, Scope},
-    cadences::db as cadences_db,
     enrollments::db as enrollments_db,
+    process::{Event, store},
     prospects::{self, QualifyingField, db::ExistingEmail},
     users::Role,
 };
@@ -454,29 +454,18 @@ async fn import_batch(conn: &mut PgConnection, cache: &Cache, job: Claimed) -> a
         .collect();
     let stopped = prospects::db::fill_many(conn, &filled).await?;
     let now = time::OffsetDateTime::now_utc();
-    for prospect_id in stopped {
-        let owner_id =
-            sqlx::query_scalar!("select owner_id from prospects where id = $1", prospect_id)
-                .fetch_one(&mut *conn)
-                .await?;
-        let actor = enrollments_db::Actor {
-            user_id: actor_id,
-            prospect_id,
-            owner_id,
-            at: now,
-        };
-        enrollments_db::stop_everything(conn, &actor, "Do not contact").await?;
-        prospects::db::insert_event(
-            &mut *conn,
-            prospects::db::NewEvent {
-                from_value: Some("false"),
-                to_value: Some("true"),
-                note: Some("Import"),
-                ..prospects::db::NewEvent::new(prospect_id, actor_id, "do_not_contact")
-            },
-        )
-        .await?;
-    }
+    // The file turned do-not-contact on with the row: the engine stops their cadences.
+    let stopping = Event::DoNotContactChanged {
+        from: false,
+        to: true,
+        note: Some("Import".into()),
+    };
+    let changes: Vec<_> = store::load_many(conn, &Scope::everyone(), &stopped)
+        .await?
+        .iter()
+        .map(|loaded| loaded.decide(&stopping, now, Some(actor_id)))
+        .collect();
+    store::apply(conn, &changes).await?;
     for (id, row) in &updates {
         if !row.notes.is_empty() {
             prospects::db::record_facts(
@@ -494,13 +483,13 @@ async fn import_batch(conn: &mut PgConnection, cache: &Cache, job: Claimed) -> a
     let mut enrolled = 0;
     if let Some(cadence_id) = job.cadence_id {
         // An archived cadence enrolls nobody; the page says so.
-        if let Some(cadence) = cadences_db::latest_version(&mut *conn, cadence_id).await? {
+        if let Some(cadence) = store::chosen_cadence(&mut *conn, cadence_id).await? {
             let ids: Vec<i64> = created
                 .iter()
                 .copied()
                 .chain(updates.iter().map(|(id, _)| *id))
                 .collect();
-            enrolled = enrollments_db::enroll_many(conn, actor_id, cadence, &ids).await?;
+            enrolled = enrollments_db::enroll_many(conn, actor_id, &cadence, &ids).await?;
         }
     }
 

@@ -8,19 +8,8 @@ use super::{
 };
 use crate::{
     auth::Scope,
-    enrollments::db::{self as enrollments_db, Actor},
-    opportunities::{
-        self,
-        db::{NewOpportunity, StageChange},
-    },
-    prospects::{
-        self, InterestState,
-        db::{InterestChange, NewEvent},
-    },
-    touches::{
-        TouchKind,
-        db::{self as touches_db, LockedTouch},
-    },
+    process::{self, Event, store},
+    prospects,
 };
 
 pub struct Logged {
@@ -28,7 +17,9 @@ pub struct Logged {
     pub opportunity_id: Option<i64>,
 }
 
-/// Logs the interaction and applies its decision. `None` when the prospect is not in scope.
+/// Logs the interaction and what it means for the prospect's plan (the engine decides:
+/// `process::rules`), from the touch `touch_id` if it was worked from one. `None` when the
+/// prospect is not in scope.
 ///
 /// Current interest opens an opportunity or advances the open one; future interest sets
 /// the re-engage date; no interest records the reason and, if asked, do-not-contact. The
@@ -40,11 +31,25 @@ pub async fn log_interaction(
     actor_id: i64,
     prospect_id: i64,
     log: &ValidLog,
-    from_touch: Option<&LockedTouch>,
+    touch_id: Option<i64>,
 ) -> sqlx::Result<Option<Logged>> {
-    let Some(prospect) = prospects::db::lock(conn, scope, prospect_id).await? else {
+    let Some(loaded) = store::load(conn, scope, prospect_id).await? else {
         return Ok(None);
     };
+    log_for(conn, &loaded, actor_id, log, touch_id)
+        .await
+        .map(Some)
+}
+
+/// Logs the interaction for a prospect already loaded (and locked) by the caller.
+pub async fn log_for(
+    conn: &mut PgConnection,
+    loaded: &store::Loaded,
+    actor_id: i64,
+    log: &ValidLog,
+    touch_id: Option<i64>,
+) -> sqlx::Result<Logged> {
+    let prospect_id = loaded.state.prospect_id;
     let (re_engage_on, no_interest_reason) = match &log.decision {
         DecisionInput::Future { re_engage_on } => (Some(*re_engage_on), None),
         DecisionInput::None { reason, .. } => (None, Some(reason.as_str())),
@@ -69,21 +74,6 @@ pub async fn log_interaction(
     .fetch_one(&mut *conn)
     .await?;
 
-    let actor = Actor {
-        user_id: actor_id,
-        prospect_id,
-        owner_id: prospect.owner_id,
-        at: log.occurred_at,
-    };
-    // Working a touch completes it; a cadence step moves on to the next step, counted
-    // from when this one was done.
-    if let Some(touch) = from_touch.filter(|t| t.is_open() && t.prospect_id == prospect_id) {
-        touches_db::mark_done(conn, touch.id, interaction_id, log.occurred_at).await?;
-        if let (TouchKind::Step, Some(enrollment_id)) = (touch.kind, touch.enrollment_id) {
-            enrollments_db::advance(conn, &actor, enrollment_id).await?;
-        }
-    }
-
     let facts = log.qualifying.entries();
     prospects::db::record_facts(
         conn,
@@ -95,144 +85,14 @@ pub async fn log_interaction(
     )
     .await?;
 
-    let mut opportunity_id = None;
-    match &log.decision {
-        DecisionInput::Current {
-            name,
-            stage,
-            value_cents,
-            expected_close_on,
-        } => {
-            let id = match opportunities::db::lock_open_for_prospect(conn, prospect_id).await? {
-                Some(open) => {
-                    opportunities::db::move_stage(
-                        conn,
-                        actor_id,
-                        &open,
-                        &StageChange {
-                            to: *stage,
-                            lost_reason: None,
-                            revisit_on: None,
-                            occurred_at: Some(log.occurred_at),
-                        },
-                    )
-                    .await?;
-                    sqlx::query!(
-                        r#"update opportunities
-                           set value_cents = coalesce($2, value_cents),
-                               expected_close_on = coalesce($3, expected_close_on),
-                               name = coalesce($4, name), updated_at = now()
-                           where id = $1"#,
-                        open.id,
-                        *value_cents,
-                        *expected_close_on,
-                        name.as_deref(),
-                    )
-                    .execute(&mut *conn)
-                    .await?;
-                    open.id
-                }
-                None => {
-                    let default_name = prospect.default_opportunity_name();
-                    opportunities::db::open(
-                        conn,
-                        actor_id,
-                        &NewOpportunity {
-                            prospect_id,
-                            name: name.as_deref().unwrap_or(&default_name),
-                            stage: *stage,
-                            value_cents: value_cents.unwrap_or(0),
-                            expected_close_on: *expected_close_on,
-                        },
-                        Some(interaction_id),
-                        Some(log.occurred_at),
-                    )
-                    .await?
-                }
-            };
-            sqlx::query!(
-                "update interactions set opportunity_id = $2 where id = $1",
-                interaction_id,
-                id
-            )
-            .execute(&mut *conn)
-            .await?;
-            opportunity_id = Some(id);
-        }
-        DecisionInput::None {
-            do_not_contact: true,
-            ..
-        } if !prospect.do_not_contact => {
-            sqlx::query!(
-                "update prospects set do_not_contact = true where id = $1",
-                prospect_id
-            )
-            .execute(&mut *conn)
-            .await?;
-            prospects::db::insert_event(
-                &mut *conn,
-                NewEvent {
-                    from_value: Some("false"),
-                    to_value: Some("true"),
-                    note: no_interest_reason,
-                    interaction_id: Some(interaction_id),
-                    occurred_at: Some(log.occurred_at),
-                    ..NewEvent::new(prospect_id, actor_id, "do_not_contact")
-                },
-            )
-            .await?;
-        }
-        _ => {}
-    }
-
-    if let Some(decision) = log.decision.decision() {
-        let state = sqlx::query!(
-            r#"select interest as "interest: InterestState",
-                      not exists (select 1 from interactions
-                                  where prospect_id = $1 and id <> $2 and decision is not null
-                                    and occurred_at > $3) as "is_latest!"
-               from prospects where id = $1"#,
-            prospect_id,
-            interaction_id,
-            log.occurred_at,
-        )
-        .fetch_one(&mut *conn)
-        .await?;
-        // A customer stays a customer; their interest in more is an opportunity's business.
-        if state.is_latest && state.interest != InterestState::Customer {
-            prospects::db::set_interest(
-                conn,
-                &InterestChange {
-                    prospect_id,
-                    from: state.interest,
-                    to: decision.interest(),
-                    re_engage_on,
-                    actor_id,
-                    note: None,
-                    interaction_id: Some(interaction_id),
-                    occurred_at: Some(log.occurred_at),
-                },
-            )
-            .await?;
-        }
-    }
-
-    let do_not_contact = matches!(
-        log.decision,
-        DecisionInput::None {
-            do_not_contact: true,
-            ..
-        }
-    );
-    enrollments_db::follow_interaction(
-        conn,
-        &actor,
-        log.outcome,
-        log.decision.decision(),
-        re_engage_on,
-        do_not_contact || prospect.do_not_contact,
-    )
-    .await?;
+    let event = Event::InteractionLogged(process::Logged {
+        interaction_id,
+        outcome: log.outcome,
+        decision: log.decision.clone(),
+        touch_id,
+    });
+    let change = loaded.decide(&event, log.occurred_at, Some(actor_id));
+    let applied = store::apply(conn, &[change]).await?;
 
     sqlx::query!(
         r#"update prospects
@@ -244,10 +104,14 @@ pub async fn log_interaction(
     .execute(&mut *conn)
     .await?;
 
-    Ok(Some(Logged {
+    Ok(Logged {
         interaction_id,
-        opportunity_id,
-    }))
+        opportunity_id: log
+            .decision
+            .decision()
+            .filter(|d| *d == Decision::Current)
+            .and_then(|_| applied.opportunities.get(&prospect_id).copied()),
+    })
 }
 
 /// A logged interaction, as the API and exports read it.

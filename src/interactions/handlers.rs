@@ -7,10 +7,10 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
-use time::{Date, Duration, OffsetDateTime};
+use time::{Duration, OffsetDateTime};
 use tower_sessions::Session;
 
-use super::{Channel, Decision, Outcome, db};
+use super::{Channel, Outcome, db};
 use crate::{
     auth::{CurrentUser, Scope},
     error::{AppError, Result},
@@ -109,35 +109,7 @@ impl LogFormView {
 }
 
 /// The decision and what it carries, validated.
-#[derive(Debug, Clone, PartialEq)]
-pub enum DecisionInput {
-    /// Nothing to assess: no answer, a message left.
-    Unassessed,
-    Current {
-        name: Option<String>,
-        stage: Stage,
-        value_cents: Option<i64>,
-        expected_close_on: Option<Date>,
-    },
-    Future {
-        re_engage_on: Date,
-    },
-    None {
-        reason: String,
-        do_not_contact: bool,
-    },
-}
-
-impl DecisionInput {
-    pub fn decision(&self) -> Option<Decision> {
-        match self {
-            DecisionInput::Unassessed => None,
-            DecisionInput::Current { .. } => Some(Decision::Current),
-            DecisionInput::Future { .. } => Some(Decision::Future),
-            DecisionInput::None { .. } => Some(Decision::None),
-        }
-    }
-}
+pub use crate::process::DecisionInput;
 
 #[derive(Debug, Clone)]
 pub struct ValidLog {

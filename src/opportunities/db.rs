@@ -6,11 +6,7 @@ use time::{Date, OffsetDateTime};
 use super::Stage;
 use crate::{
     auth::Scope,
-    enrollments::{self, db::Actor},
-    prospects::{
-        self, InterestState,
-        db::{InterestChange, NewEvent},
-    },
+    process::{Event, store},
 };
 
 pub const BOARD_CARDS_PER_STAGE: i64 = 50;
@@ -83,104 +79,7 @@ pub async fn for_prospect(
     .await
 }
 
-pub struct LockedOpportunity {
-    pub id: i64,
-    pub prospect_id: i64,
-    pub stage: Stage,
-}
-
-/// Locks an opportunity in scope, after its prospect: every write to a prospect's plan
-/// takes the prospect's row lock first, so two such writes never wait on each other in
-/// opposite orders.
-pub async fn lock(
-    conn: &mut PgConnection,
-    scope: &Scope,
-    id: i64,
-) -> sqlx::Result<Option<LockedOpportunity>> {
-    let Some(prospect_id) =
-        sqlx::query_scalar!("select prospect_id from opportunities where id = $1", id)
-            .fetch_optional(&mut *conn)
-            .await?
-    else {
-        return Ok(None);
-    };
-    if prospects::db::lock(conn, scope, prospect_id)
-        .await?
-        .is_none()
-    {
-        return Ok(None);
-    }
-    sqlx::query_as!(
-        LockedOpportunity,
-        r#"select id, prospect_id, stage as "stage: Stage" from opportunities
-           where id = $1 for update"#,
-        id
-    )
-    .fetch_optional(conn)
-    .await
-}
-
-/// The prospect's most recently updated open opportunity, locked.
-pub async fn lock_open_for_prospect(
-    conn: &mut PgConnection,
-    prospect_id: i64,
-) -> sqlx::Result<Option<LockedOpportunity>> {
-    sqlx::query_as!(
-        LockedOpportunity,
-        r#"select id, prospect_id, stage as "stage: Stage" from opportunities
-           where prospect_id = $1 and stage not in ('won', 'lost')
-           order by updated_at desc, id desc limit 1
-           for update"#,
-        prospect_id
-    )
-    .fetch_optional(conn)
-    .await
-}
-
-pub struct NewOpportunity<'a> {
-    pub prospect_id: i64,
-    pub name: &'a str,
-    pub stage: Stage,
-    pub value_cents: i64,
-    pub expected_close_on: Option<Date>,
-}
-
-/// Opens an opportunity and records it on the prospect's timeline.
-pub async fn open(
-    conn: &mut PgConnection,
-    actor_id: i64,
-    new: &NewOpportunity<'_>,
-    interaction_id: Option<i64>,
-    occurred_at: Option<OffsetDateTime>,
-) -> sqlx::Result<i64> {
-    let id = sqlx::query_scalar!(
-        r#"insert into opportunities (prospect_id, name, stage, value_cents, expected_close_on, probability)
-           values ($1, $2, $3, $4, $5, $6) returning id"#,
-        new.prospect_id,
-        new.name,
-        new.stage as Stage,
-        new.value_cents,
-        new.expected_close_on,
-        new.stage.default_probability(),
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    prospects::db::insert_event(
-        &mut *conn,
-        NewEvent {
-            to_value: Some(new.stage.as_str()),
-            note: Some(new.name),
-            opportunity_id: Some(id),
-            interaction_id,
-            occurred_at,
-            ..NewEvent::new(new.prospect_id, actor_id, "opportunity_opened")
-        },
-    )
-    .await?;
-    Ok(id)
-}
-
-/// Where a stage change leaves the prospect.
+/// A change of stage asked for.
 pub struct StageChange<'a> {
     pub to: Stage,
     pub lost_reason: Option<&'a str>,
@@ -190,113 +89,9 @@ pub struct StageChange<'a> {
     pub occurred_at: Option<OffsetDateTime>,
 }
 
-/// Moves a locked opportunity to a new stage inside the caller's transaction, recording
-/// the change, and carries its consequence to the prospect: won makes a customer; lost
-/// with a revisit date sends the prospect to future interest, without one to no interest
-/// (unless another opportunity is still open).
-pub async fn move_stage(
-    conn: &mut PgConnection,
-    actor_id: i64,
-    opportunity: &LockedOpportunity,
-    change: &StageChange<'_>,
-) -> sqlx::Result<()> {
-    if opportunity.stage == change.to {
-        return Ok(());
-    }
-    sqlx::query!(
-        r#"update opportunities
-           set stage = $2::opportunity_stage, probability = $3, lost_reason = $4, revisit_on = $5,
-               closed_at = case when $2::opportunity_stage in ('won', 'lost') then coalesce($6, now()) end,
-               updated_at = coalesce($6, now())
-           where id = $1"#,
-        opportunity.id,
-        change.to as Stage,
-        change.to.default_probability(),
-        change.lost_reason,
-        change.revisit_on,
-        change.occurred_at,
-    )
-    .execute(&mut *conn)
-    .await?;
-    let note = match (change.to, change.lost_reason, change.revisit_on) {
-        (Stage::Lost, Some(reason), Some(date)) => Some(format!(
-            "{reason} — revisit on {}",
-            crate::web::format::date(date)
-        )),
-        (Stage::Lost, Some(reason), None) => Some(reason.to_string()),
-        _ => None,
-    };
-    prospects::db::insert_event(
-        &mut *conn,
-        NewEvent {
-            from_value: Some(opportunity.stage.as_str()),
-            to_value: Some(change.to.as_str()),
-            note: note.as_deref(),
-            opportunity_id: Some(opportunity.id),
-            occurred_at: change.occurred_at,
-            ..NewEvent::new(opportunity.prospect_id, actor_id, "stage_changed")
-        },
-    )
-    .await?;
-
-    let prospect = sqlx::query!(
-        r#"select interest as "interest: InterestState", re_engage_on, owner_id,
-                  exists (select 1 from opportunities
-                          where prospect_id = $1 and id <> $2 and stage not in ('won', 'lost')) as "other_open!"
-           from prospects where id = $1"#,
-        opportunity.prospect_id,
-        opportunity.id
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let next = match change.to {
-        Stage::Won => Some((InterestState::Customer, None)),
-        Stage::Lost if prospect.other_open => None,
-        Stage::Lost if prospect.interest == InterestState::Customer => None,
-        Stage::Lost => match change.revisit_on {
-            Some(date) => Some((InterestState::Future, Some(date))),
-            None => Some((InterestState::None, None)),
-        },
-        _ if prospect.interest != InterestState::Current
-            && prospect.interest != InterestState::Customer =>
-        {
-            // An opportunity moving forward is current interest.
-            Some((InterestState::Current, None))
-        }
-        _ => None,
-    };
-    if let Some((to, re_engage_on)) = next {
-        prospects::db::set_interest(
-            conn,
-            &InterestChange {
-                prospect_id: opportunity.prospect_id,
-                from: prospect.interest,
-                to,
-                re_engage_on,
-                actor_id,
-                note: Some("Opportunity stage change"),
-                interaction_id: None,
-                occurred_at: change.occurred_at,
-            },
-        )
-        .await?;
-        // Future interest moves the plan to nurture, as a decision of future interest does.
-        if let (InterestState::Future, Some(date)) = (to, re_engage_on) {
-            let actor = Actor {
-                user_id: actor_id,
-                prospect_id: opportunity.prospect_id,
-                owner_id: prospect.owner_id,
-                at: change.occurred_at.unwrap_or_else(OffsetDateTime::now_utc),
-            };
-            enrollments::db::follow_future(conn, &actor, date, "Opportunity lost, to revisit")
-                .await?;
-        }
-    }
-    Ok(())
-}
-
-/// Locks the opportunity (`false` if it is outside the scope) and moves its stage: the
-/// stage form and the API both move stages through here.
+/// Moves an opportunity in the scope to a new stage (`false` if it is not there), and the
+/// prospect's process with it (the engine decides: won makes a customer, lost goes to
+/// future or no interest). The stage form, the API and the demo seed move stages here.
 pub async fn change_stage(
     conn: &mut PgConnection,
     scope: &Scope,
@@ -304,10 +99,32 @@ pub async fn change_stage(
     id: i64,
     change: &StageChange<'_>,
 ) -> sqlx::Result<bool> {
-    let Some(locked) = lock(conn, scope, id).await? else {
+    let Some(prospect_id) =
+        sqlx::query_scalar!("select prospect_id from opportunities where id = $1", id)
+            .fetch_optional(&mut *conn)
+            .await?
+    else {
         return Ok(false);
     };
-    move_stage(conn, actor_id, &locked, change).await?;
+    // The prospect first, then the opportunity: the lock order of every write to a plan.
+    let Some(loaded) = store::load(conn, scope, prospect_id).await? else {
+        return Ok(false);
+    };
+    let from = sqlx::query_scalar!(
+        r#"select stage as "stage: Stage" from opportunities where id = $1 for update"#,
+        id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let event = Event::StageChanged {
+        opportunity_id: id,
+        from,
+        to: change.to,
+        lost_reason: change.lost_reason.map(str::to_string),
+        revisit_on: change.revisit_on,
+    };
+    let at = change.occurred_at.unwrap_or_else(OffsetDateTime::now_utc);
+    store::apply(conn, &[loaded.decide(&event, at, Some(actor_id))]).await?;
     Ok(true)
 }
 

@@ -8,6 +8,7 @@
 //! purposes, enrollment and touch states) live here too, below every feature that uses them.
 
 pub mod rules;
+pub mod store;
 mod vocabulary;
 
 pub use rules::{

@@ -132,6 +132,11 @@ pub struct ProcessState {
 }
 
 impl ProcessState {
+    /// The open touch `id`, if it is one of this prospect's.
+    pub fn open_touch(&self, id: i64) -> Option<&OpenTouch> {
+        self.open_touches.iter().find(|t| t.id == Some(id))
+    }
+
     /// Open (new, current or future interest) and contactable: the process owes this
     /// prospect a next step.
     pub fn is_open(&self) -> bool {
@@ -275,7 +280,10 @@ pub enum Event {
     NoNextStep {
         reason: String,
     },
+    /// The flag was turned on or off (by the form or the import, which write it with
+    /// the row: the state may already show `to`).
     DoNotContactChanged {
+        from: bool,
         to: bool,
         note: Option<String>,
     },
@@ -626,8 +634,8 @@ impl Plan<'_> {
                     ..Record::new(EventKind::NoNextStep)
                 });
             }
-            Event::DoNotContactChanged { to, note } => {
-                let from = self.state.do_not_contact;
+            Event::DoNotContactChanged { from, to, note } => {
+                let from = *from;
                 if from == *to {
                     return;
                 }
@@ -1046,6 +1054,8 @@ impl Plan<'_> {
         self.clear_no_next_step();
         if schedule_now {
             self.schedule_current(self.ctx.at);
+        } else {
+            self.effects.push(Effect::WakeScheduler);
         }
     }
 

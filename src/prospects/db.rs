@@ -4,7 +4,10 @@ use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
 use time::{Date, OffsetDateTime};
 
 use super::{InterestState, QualifyingField};
-use crate::auth::Scope;
+use crate::{
+    auth::Scope,
+    process::{Event, store},
+};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -327,49 +330,35 @@ pub async fn update(
     Ok(done.rows_affected() == 1)
 }
 
-/// Hands a locked prospect to `new_owner` (named `new_owner_name` on the timeline): its open
+/// Hands a prospect in the scope to `new_owner` (`false` if it is not there): its open
 /// touches go with it, so the new owner works them from now on. Closed touches stay with
 /// whoever worked them, as the dashboard credits them.
 pub async fn reassign(
     conn: &mut PgConnection,
-    prospect: &LockedProspect,
+    scope: &Scope,
+    prospect_id: i64,
     new_owner: i64,
     actor_id: i64,
-) -> sqlx::Result<()> {
-    if prospect.owner_id == new_owner {
-        return Ok(());
-    }
+) -> sqlx::Result<bool> {
+    let Some(loaded) = store::load(conn, scope, prospect_id).await? else {
+        return Ok(false);
+    };
     let names = sqlx::query!(
         r#"select (select name from users where id = $1) as "from!",
                   (select name from users where id = $2) as "to!""#,
-        prospect.owner_id,
+        loaded.state.owner_id,
         new_owner
     )
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query!(
-        "update prospects set owner_id = $2, updated_at = now() where id = $1",
-        prospect.id,
-        new_owner
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "update touches set owner_id = $2 where prospect_id = $1 and status in ('pending', 'snoozed')",
-        prospect.id,
-        new_owner
-    )
-    .execute(&mut *conn)
-    .await?;
-    insert_event(
-        &mut *conn,
-        NewEvent {
-            from_value: Some(&names.from),
-            to_value: Some(&names.to),
-            ..NewEvent::new(prospect.id, actor_id, "owner_changed")
-        },
-    )
-    .await
+    let event = Event::Reassigned {
+        to: new_owner,
+        from_name: names.from,
+        to_name: names.to,
+    };
+    let change = loaded.decide(&event, OffsetDateTime::now_utc(), Some(actor_id));
+    store::apply(conn, &[change]).await?;
+    Ok(true)
 }
 
 /// Who already has this email. Uniqueness is organisation-wide, so this looks beyond the
@@ -452,49 +441,6 @@ pub async fn insert_event(db: impl PgExecutor<'_>, event: NewEvent<'_>) -> sqlx:
     )
     .execute(db)
     .await?;
-    Ok(())
-}
-
-/// A change of a prospect's interest state, and what caused it.
-pub struct InterestChange<'a> {
-    pub prospect_id: i64,
-    pub from: InterestState,
-    pub to: InterestState,
-    pub re_engage_on: Option<Date>,
-    pub actor_id: i64,
-    pub note: Option<&'a str>,
-    pub interaction_id: Option<i64>,
-    pub occurred_at: Option<OffsetDateTime>,
-}
-
-/// Moves the prospect to a new interest state (and re-engage date), recording the change
-/// on the timeline when the state actually changes.
-pub async fn set_interest(
-    conn: &mut PgConnection,
-    change: &InterestChange<'_>,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        r#"update prospects set interest = $2, re_engage_on = $3, updated_at = now() where id = $1"#,
-        change.prospect_id,
-        change.to as InterestState,
-        change.re_engage_on
-    )
-    .execute(&mut *conn)
-    .await?;
-    if change.from != change.to {
-        insert_event(
-            &mut *conn,
-            NewEvent {
-                from_value: Some(change.from.as_str()),
-                to_value: Some(change.to.as_str()),
-                note: change.note,
-                interaction_id: change.interaction_id,
-                occurred_at: change.occurred_at,
-                ..NewEvent::new(change.prospect_id, change.actor_id, "interest_changed")
-            },
-        )
-        .await?;
-    }
     Ok(())
 }
 

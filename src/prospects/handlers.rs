@@ -520,10 +520,9 @@ pub async fn reassign(
     };
 
     let mut tx = state.db.begin().await?;
-    let prospect = db::lock(&mut tx, &scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    db::reassign(&mut tx, &prospect, new_owner.id, user.id).await?;
+    if !db::reassign(&mut tx, &scope, id, new_owner.id, user.id).await? {
+        return Err(AppError::NotFound);
+    }
     tx.commit().await?;
     flash(
         &session,

@@ -14,6 +14,7 @@ use crate::{
     accounts,
     auth::Scope,
     error::{AppError, ResultExt as _},
+    process::{Event, store},
 };
 
 /// Another prospect holds the email (found by the unique index at write time). The
@@ -92,26 +93,15 @@ pub async fn update(
         return Ok(Err(taken));
     }
     let now = OffsetDateTime::now_utc();
-    if fields.do_not_contact && !locked.do_not_contact {
-        let actor = crate::enrollments::db::Actor {
-            user_id: actor_id,
-            prospect_id: id,
-            owner_id: locked.owner_id,
-            at: now,
+    // The form wrote the flag with the row; the engine hears of the change: turning it on
+    // stops every cadence.
+    if let Some(loaded) = store::load(conn, scope, id).await? {
+        let event = Event::DoNotContactChanged {
+            from: locked.do_not_contact,
+            to: fields.do_not_contact,
+            note: None,
         };
-        crate::enrollments::db::stop_everything(conn, &actor, "Do not contact").await?;
-    }
-    if locked.do_not_contact != fields.do_not_contact {
-        let flag = |on: bool| if on { "true" } else { "false" };
-        db::insert_event(
-            &mut *conn,
-            NewEvent {
-                from_value: Some(flag(locked.do_not_contact)),
-                to_value: Some(flag(fields.do_not_contact)),
-                ..NewEvent::new(id, actor_id, "do_not_contact")
-            },
-        )
-        .await?;
+        store::apply(conn, &[loaded.decide(&event, now, Some(actor_id))]).await?;
     }
     let learned = db::record_facts(conn, id, &qualifying.entries(), actor_id, None, now).await?;
     if learned > 0 {

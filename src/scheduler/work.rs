@@ -6,15 +6,17 @@
 //! batch leaves untouched (say, its touch was inserted meanwhile by a request) is not
 //! claimed again in the same pass, so a pass always ends.
 
-use std::collections::{HashMap, hash_map::Entry};
+use std::collections::HashMap;
 
 use sqlx::{PgConnection, PgExecutor};
 use time::{Date, OffsetDateTime};
 
 use crate::{
-    cadences::db::{self as cadences_db, Step},
-    schedule::WorkingHours,
-    touches::db as touches_db,
+    auth::Scope,
+    process::{
+        Event,
+        store::{self, Change, Loaded},
+    },
 };
 
 /// Snoozed touches whose snooze has ended become pending, due when the snooze ended.
@@ -24,22 +26,44 @@ pub(super) async fn end_snoozes(
     now: OffsetDateTime,
     limit: i64,
 ) -> sqlx::Result<u64> {
-    let woken = sqlx::query!(
-        r#"with due as (
-               select id from touches
-               where status = 'snoozed' and snoozed_until <= $1
-               order by snoozed_until, id
-               limit $2
-               for no key update skip locked
-           )
-           update touches t set status = 'pending', due_at = t.snoozed_until, snoozed_until = null
-           from due where t.id = due.id"#,
+    let due = sqlx::query!(
+        r#"select t.id, t.prospect_id, t.snoozed_until as "snoozed_until!"
+           from touches t join prospects p on p.id = t.prospect_id
+           where t.status = 'snoozed' and t.snoozed_until <= $1
+           order by t.snoozed_until, t.id
+           limit $2
+           for no key update of t skip locked
+           for no key update of p skip locked"#,
         now,
         limit
     )
-    .execute(conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(woken.rows_affected())
+    let ids: Vec<i64> = due.iter().map(|row| row.prospect_id).collect();
+    let loaded = loaded_by_id(conn, &ids).await?;
+    let changes: Vec<Change> = due
+        .iter()
+        .filter_map(|row| {
+            let event = Event::SnoozeEnded {
+                touch_id: row.id,
+                until: row.snoozed_until,
+            };
+            Some(loaded.get(&row.prospect_id)?.decide(&event, now, None))
+        })
+        .collect();
+    Ok(store::apply(conn, &changes).await?.touches_woken)
+}
+
+/// The prospects of `ids` (already locked by the caller's claim), loaded, by id.
+async fn loaded_by_id(conn: &mut PgConnection, ids: &[i64]) -> sqlx::Result<HashMap<i64, Loaded>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(store::load_many(conn, &Scope::everyone(), &ids)
+        .await?
+        .into_iter()
+        .map(|loaded| (loaded.state.prospect_id, loaded))
+        .collect())
 }
 
 /// What one batch of claimed rows came to.
@@ -90,10 +114,7 @@ pub(super) async fn schedule_enrollments(
                for no key update of e skip locked
                for no key update of p skip locked
            )
-           -- With the owner's working hours: a batch has hundreds of owners, and a query
-           -- for each would cost a round trip each.
-           select c.id, c.prospect_id, c.version_id, c.current_position, c.owner_id,
-                  u.time_zone, u.work_day_start, u.work_day_end,
+           select c.id, c.prospect_id,
                   case when c.current_position = 1 then c.started_at
                        else (select max(t.completed_at) from touches t
                              join cadence_steps s on s.id = t.step_id
@@ -101,7 +122,6 @@ pub(super) async fn schedule_enrollments(
                                and s.position = c.current_position - 1)
                   end as after
            from claimed c
-           join users u on u.id = c.owner_id
            order by c.id"#,
         after_id,
         limit
@@ -114,104 +134,23 @@ pub(super) async fn schedule_enrollments(
         last_id: claimed.last().map(|row| row.id),
         ..Batch::default()
     };
-    // A batch touches few distinct steps and owners: look each step up once, and work out
-    // each owner's hours once.
-    let mut steps: HashMap<(i64, i32), Option<Step>> = HashMap::new();
-    let mut hours: HashMap<i64, WorkingHours> = HashMap::new();
-    let mut new_touches = NewTouches::default();
-    let mut finished = Vec::new();
-    for row in claimed {
-        let step = match steps.entry((row.version_id, row.current_position)) {
-            Entry::Occupied(found) => found.into_mut(),
-            Entry::Vacant(slot) => slot.insert(
-                cadences_db::step_at(&mut *conn, row.version_id, row.current_position).await?,
-            ),
-        };
-        let Some(step) = step else {
-            finished.push(row.id);
-            continue;
-        };
-        let owner_hours = hours.entry(row.owner_id).or_insert_with(|| {
-            touches_db::hours_from(&row.time_zone, row.work_day_start, row.work_day_end)
-        });
-        // Without a recorded end to the previous step (data written by hand), count from now.
-        let after = row.after.unwrap_or(now);
-        new_touches.enrollment_ids.push(row.id);
-        new_touches.prospect_ids.push(row.prospect_id);
-        new_touches.owner_ids.push(row.owner_id);
-        new_touches.step_ids.push(step.id);
-        let due_at = touches_db::step_due_at(step, after, owner_hours);
-        new_touches.due_ats.push(due_at);
-        new_touches.due_ons.push(owner_hours.local_date(due_at));
-    }
-
-    batch.scheduled = insert_step_touches(&mut *conn, &new_touches).await?;
-    batch.completed = complete(&mut *conn, &finished, now).await?;
+    let ids: Vec<i64> = claimed.iter().map(|row| row.prospect_id).collect();
+    let loaded = loaded_by_id(conn, &ids).await?;
+    let changes: Vec<Change> = claimed
+        .iter()
+        .filter_map(|row| {
+            // Without a recorded end to the previous step (data written by hand), count
+            // from now.
+            let event = Event::StepOwed {
+                after: row.after.unwrap_or(now),
+            };
+            Some(loaded.get(&row.prospect_id)?.decide(&event, now, None))
+        })
+        .collect();
+    let applied = store::apply(conn, &changes).await?;
+    batch.scheduled = applied.touches_scheduled;
+    batch.completed = applied.enrollments_completed;
     Ok(batch)
-}
-
-/// Step touches to insert, column by column.
-#[derive(Default)]
-struct NewTouches {
-    enrollment_ids: Vec<i64>,
-    prospect_ids: Vec<i64>,
-    owner_ids: Vec<i64>,
-    step_ids: Vec<i64>,
-    due_ats: Vec<OffsetDateTime>,
-    /// The owner's day of each `due_at`, worked out here so that the touches' trigger need
-    /// not look up the owner's zone row by row (`None`: it does).
-    due_ons: Vec<Option<Date>>,
-}
-
-/// The batch's touches in one statement: the same row and the same idempotency as
-/// `touches::db::schedule_step`, without a round trip per touch. A touch that exists
-/// already (a racing scheduler or request) is left alone and not counted.
-async fn insert_step_touches(conn: &mut PgConnection, new: &NewTouches) -> sqlx::Result<u64> {
-    if new.enrollment_ids.is_empty() {
-        return Ok(0);
-    }
-    let inserted = sqlx::query!(
-        r#"insert into touches (prospect_id, owner_id, kind, enrollment_id, step_id, channel, due_at,
-                                due_on)
-           select n.prospect_id, n.owner_id, 'step', n.enrollment_id, n.step_id, s.channel, n.due_at,
-                  n.due_on
-           from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::timestamptz[],
-                       $6::date[])
-                as n (enrollment_id, prospect_id, owner_id, step_id, due_at, due_on)
-           join cadence_steps s on s.id = n.step_id
-           on conflict (enrollment_id, step_id) where kind = 'step' do nothing"#,
-        &new.enrollment_ids,
-        &new.prospect_ids,
-        &new.owner_ids,
-        &new.step_ids,
-        &new.due_ats,
-        &new.due_ons as &[Option<Date>],
-    )
-    .execute(conn)
-    .await?;
-    Ok(inserted.rows_affected())
-}
-
-/// Completes enrollments whose cadence has run out of steps, each with a timeline event
-/// (no actor: nobody did it, the plan ended).
-async fn complete(conn: &mut PgConnection, ids: &[i64], now: OffsetDateTime) -> sqlx::Result<u64> {
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    let noted = sqlx::query!(
-        r#"with completed as (
-               update enrollments set status = 'completed', ended_at = $2, updated_at = $2
-               where id = any($1) and status = 'active'
-               returning id, prospect_id
-           )
-           insert into prospect_events (prospect_id, kind, enrollment_id, occurred_at)
-           select prospect_id, 'enrollment_completed', id, $2 from completed"#,
-        ids,
-        now
-    )
-    .execute(conn)
-    .await?;
-    Ok(noted.rows_affected())
 }
 
 /// Future-interest prospects whose re-engage date is tomorrow (in UTC) or up to
@@ -274,12 +213,16 @@ pub(super) async fn schedule_re_engages(
         last_id: claimed.last().map(|row| row.id),
         ..Batch::default()
     };
-    for row in claimed {
-        let made =
-            touches_db::schedule_re_engage(&mut *conn, row.id, row.owner_id, row.re_engage_on, now)
-                .await?;
-        batch.scheduled += u64::from(made.is_some());
-    }
+    let ids: Vec<i64> = claimed.iter().map(|row| row.id).collect();
+    let changes: Vec<Change> = loaded_by_id(conn, &ids)
+        .await?
+        .into_values()
+        .filter_map(|loaded| {
+            let on = loaded.state.re_engage_on?;
+            Some(loaded.decide(&Event::ReEngageDateReached { on }, now, None))
+        })
+        .collect();
+    batch.scheduled = store::apply(conn, &changes).await?.touches_scheduled;
     Ok(batch)
 }
 

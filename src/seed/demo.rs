@@ -20,7 +20,7 @@ use crate::{
     },
     opportunities::{
         Stage,
-        db::{LockedOpportunity, StageChange, lock_open_for_prospect, move_stage},
+        db::{StageChange, change_stage},
     },
     prospects::{
         QualifyingInput,
@@ -28,10 +28,7 @@ use crate::{
     },
     schedule,
     state::AppState,
-    touches::{
-        TouchKind,
-        db::{self as touches_db, LockedTouch, working_hours},
-    },
+    touches::{TouchKind, db::working_hours},
     users::{Role, db as users_db},
 };
 
@@ -458,13 +455,13 @@ async fn spread_open_touches(
     Ok(())
 }
 
-/// The prospect's next open touch (of `kind`, if given), locked, so the next interaction
+/// The prospect's next open touch (of `kind`, if given), so the next interaction
 /// is logged from it as a rep working their queue would.
 async fn open_touch(
     conn: &mut PgConnection,
     prospect_id: i64,
     kind: Option<TouchKind>,
-) -> anyhow::Result<Option<LockedTouch>> {
+) -> anyhow::Result<Option<i64>> {
     let id = sqlx::query_scalar!(
         r#"select id from touches
            where prospect_id = $1 and status = 'pending' and ($2::touch_kind is null or kind = $2)
@@ -474,10 +471,7 @@ async fn open_touch(
     )
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(match id {
-        Some(id) => touches_db::lock(conn, &Scope::everyone(), id).await?,
-        None => None,
-    })
+    Ok(id)
 }
 
 fn ascii_lower(name: &str) -> String {
@@ -608,7 +602,7 @@ async fn write_history(
         );
         {
             let touch = open_touch(conn, prospect_id, None).await?;
-            log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref()).await?;
+            log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch).await?;
         }
         at = step(rng, at);
     }
@@ -636,8 +630,7 @@ async fn write_history(
                 );
                 {
                     let touch = open_touch(conn, prospect_id, None).await?;
-                    log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref())
-                        .await?;
+                    log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch).await?;
                 }
             }
         }
@@ -654,8 +647,7 @@ async fn write_history(
             );
             {
                 let touch = open_touch(conn, prospect_id, None).await?;
-                log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref())
-                    .await?;
+                log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch).await?;
             }
         }
         Story::CameBack { .. } | Story::ReEngageMissed => {
@@ -671,8 +663,7 @@ async fn write_history(
             );
             {
                 let touch = open_touch(conn, prospect_id, None).await?;
-                log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref())
-                    .await?;
+                log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch).await?;
             }
             if let Story::CameBack { late } = story {
                 let hours = working_hours(&mut *conn, owner_id).await?;
@@ -698,8 +689,7 @@ async fn write_history(
                     "They are ready now: the timing we agreed on has come.",
                 );
                 let touch = open_touch(conn, prospect_id, Some(TouchKind::ReEngage)).await?;
-                log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref())
-                    .await?;
+                log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch).await?;
             }
         }
         Story::NoInterest => {
@@ -721,8 +711,7 @@ async fn write_history(
             );
             {
                 let touch = open_touch(conn, prospect_id, None).await?;
-                log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref())
-                    .await?;
+                log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch).await?;
             }
         }
         Story::Current(_) | Story::Customer | Story::Lost { .. } => {
@@ -743,8 +732,7 @@ async fn write_history(
             );
             {
                 let touch = open_touch(conn, prospect_id, None).await?;
-                log_interaction(conn, &scope, owner_id, prospect_id, &booked, touch.as_ref())
-                    .await?;
+                log_interaction(conn, &scope, owner_id, prospect_id, &booked, touch).await?;
             }
             let target = match story {
                 Story::Current(stage) => stage,
@@ -778,15 +766,19 @@ async fn write_history(
                 );
                 {
                     let touch = open_touch(conn, prospect_id, None).await?;
-                    log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch.as_ref())
-                        .await?;
+                    log_interaction(conn, &scope, owner_id, prospect_id, &entry, touch).await?;
                 }
             }
             if matches!(story, Story::Customer | Story::Lost { .. }) {
                 at = step(rng, at);
-                let open: LockedOpportunity = lock_open_for_prospect(conn, prospect_id)
-                    .await?
-                    .context("an open opportunity")?;
+                let open: i64 = sqlx::query_scalar!(
+                    "select id from opportunities where prospect_id = $1 and stage not in ('won', 'lost')
+                     order by updated_at desc, id desc limit 1",
+                    prospect_id
+                )
+                .fetch_optional(&mut *conn)
+                .await?
+                .context("an open opportunity")?;
                 let change = match story {
                     Story::Customer => StageChange {
                         to: Stage::Won,
@@ -803,7 +795,7 @@ async fn write_history(
                     },
                     _ => unreachable!("only closing stories reach here"),
                 };
-                move_stage(conn, owner_id, &open, &change).await?;
+                change_stage(conn, &scope, owner_id, open, &change).await?;
             }
         }
     }

@@ -8,10 +8,10 @@
 use sqlx::PgConnection;
 use time::{Date, OffsetDateTime};
 
-use super::db as touches_db;
 use crate::{
     auth::Scope,
     interactions::{self, handlers::ValidLog},
+    process::{Event, store},
     schedule,
     web::format,
 };
@@ -48,26 +48,18 @@ pub async fn complete(
     touch_id: i64,
     log: &ValidLog,
 ) -> sqlx::Result<Option<bool>> {
-    let Some(touch) = touches_db::lock(conn, scope, touch_id).await? else {
+    let Some(loaded) = store::load_for_touch(conn, scope, touch_id).await? else {
         return Ok(None);
     };
-    if !touch.is_open() {
+    if loaded.state.open_touch(touch_id).is_none() {
         return Ok(Some(false));
     }
-    let logged = interactions::db::log_interaction(
-        conn,
-        scope,
-        actor_id,
-        touch.prospect_id,
-        log,
-        Some(&touch),
-    )
-    .await?;
-    Ok(logged.map(|_| true))
+    interactions::db::log_for(conn, &loaded, actor_id, log, Some(touch_id)).await?;
+    Ok(Some(true))
 }
 
 /// Skips the touch with a reason (already checked by [`parse_skip_reason`]); a cadence
-/// step moves the cadence on (`touches::db::skip`).
+/// step moves the cadence on to its next step.
 pub async fn skip(
     conn: &mut PgConnection,
     scope: &Scope,
@@ -75,18 +67,15 @@ pub async fn skip(
     touch_id: i64,
     reason: &str,
 ) -> sqlx::Result<Option<bool>> {
-    let Some(touch) = touches_db::lock(conn, scope, touch_id).await? else {
-        return Ok(None);
+    let event = Event::TouchSkipped {
+        touch_id,
+        reason: reason.to_string(),
     };
-    if !touch.is_open() {
-        return Ok(Some(false));
-    }
-    touches_db::skip(conn, actor_id, &touch, reason, OffsetDateTime::now_utc()).await?;
-    Ok(Some(true))
+    work(conn, scope, actor_id, touch_id, |_| event).await
 }
 
 /// Snoozes the touch until the start of the owner's working day on `until` (already
-/// checked by [`check_snooze_until`]), through `touches::db::snooze`.
+/// checked by [`check_snooze_until`]).
 pub async fn snooze(
     conn: &mut PgConnection,
     scope: &Scope,
@@ -94,16 +83,37 @@ pub async fn snooze(
     touch_id: i64,
     until: Date,
 ) -> sqlx::Result<Option<bool>> {
-    let Some(touch) = touches_db::lock(conn, scope, touch_id).await? else {
+    work(conn, scope, actor_id, touch_id, |hours| {
+        Event::TouchSnoozed {
+            touch_id,
+            until: schedule::local_instant(until, hours.start, &hours.time_zone)
+                .unwrap_or_else(|| until.midnight().assume_utc()),
+            note: format!("Until {}", format::date(until)),
+        }
+    })
+    .await
+}
+
+/// Loads the touch's prospect, and if the touch is open, applies `event` (made with the
+/// owner's working hours) now.
+async fn work(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    actor_id: i64,
+    touch_id: i64,
+    event: impl FnOnce(&schedule::WorkingHours) -> Event,
+) -> sqlx::Result<Option<bool>> {
+    let Some(loaded) = store::load_for_touch(conn, scope, touch_id).await? else {
         return Ok(None);
     };
-    if !touch.is_open() {
+    if loaded.state.open_touch(touch_id).is_none() {
         return Ok(Some(false));
     }
-    let hours = touches_db::working_hours(&mut *conn, touch.owner_id).await?;
-    let at = schedule::local_instant(until, hours.start, &hours.time_zone)
-        .unwrap_or_else(|| until.midnight().assume_utc());
-    let note = format!("Until {}", format::date(until));
-    touches_db::snooze(conn, actor_id, &touch, at, &note).await?;
+    let change = loaded.decide(
+        &event(&loaded.hours),
+        OffsetDateTime::now_utc(),
+        Some(actor_id),
+    );
+    store::apply(conn, &[change]).await?;
     Ok(Some(true))
 }

@@ -4,8 +4,6 @@
 
 use prospector::{
     auth::Scope,
-    cadences::db as cadences_db,
-    enrollments::db::{self as enrollments_db, Actor},
     interactions::{
         Channel, Outcome,
         db::log_interaction,
@@ -15,8 +13,8 @@ use prospector::{
         Stage,
         db::{self as opportunities_db, StageChange},
     },
+    process::{Event, store},
     prospects::{QualifyingInput, db as prospects_db},
-    touches::db as touches_db,
 };
 use sqlx::PgPool;
 use time::{Date, OffsetDateTime};
@@ -59,12 +57,6 @@ pub async fn log(
     from_touch: Option<i64>,
 ) -> (i64, Option<i64>) {
     let mut tx = db.begin().await.unwrap();
-    let touch = match from_touch {
-        Some(id) => touches_db::lock(&mut tx, &Scope::everyone(), id)
-            .await
-            .unwrap(),
-        None => None,
-    };
     let valid = ValidLog {
         channel,
         outcome,
@@ -79,7 +71,7 @@ pub async fn log(
         actor,
         prospect,
         &valid,
-        touch.as_ref(),
+        from_touch,
     )
     .await
     .unwrap()
@@ -90,18 +82,15 @@ pub async fn log(
 
 pub async fn move_stage(db: &PgPool, actor: i64, opportunity: i64, to: Stage, at: OffsetDateTime) {
     let mut tx = db.begin().await.unwrap();
-    let locked = opportunities_db::lock(&mut tx, &Scope::everyone(), opportunity)
-        .await
-        .unwrap()
-        .expect("the opportunity exists");
     let (lost_reason, revisit_on) = match to {
         Stage::Lost => (Some("Went with a competitor"), None),
         _ => (None, None),
     };
-    opportunities_db::move_stage(
+    let found = opportunities_db::change_stage(
         &mut tx,
+        &Scope::everyone(),
         actor,
-        &locked,
+        opportunity,
         &StageChange {
             to,
             lost_reason,
@@ -111,88 +100,83 @@ pub async fn move_stage(db: &PgPool, actor: i64, opportunity: i64, to: Stage, at
     )
     .await
     .unwrap();
+    assert!(found, "the opportunity exists");
     tx.commit().await.unwrap();
 }
 
-async fn actor_for(
-    tx: &mut sqlx::PgConnection,
+/// Applies `event` to the prospect's process at `at`, by `actor`, through the engine as
+/// the pages do; `chosen` is the cadence an enrollment asks for.
+async fn act(
+    db: &PgPool,
     actor: i64,
     prospect: i64,
     at: OffsetDateTime,
-) -> Actor {
-    let locked = prospects_db::lock(tx, &Scope::everyone(), prospect)
+    chosen: Option<i64>,
+    event: Event,
+) {
+    let mut tx = db.begin().await.unwrap();
+    let mut loaded = store::load(&mut tx, &Scope::everyone(), prospect)
         .await
         .unwrap()
         .expect("the prospect exists");
-    Actor {
-        user_id: actor,
-        prospect_id: prospect,
-        owner_id: locked.owner_id,
-        at,
+    if let Some(cadence) = chosen {
+        loaded.cadences.chosen = store::chosen_cadence(&mut tx, cadence).await.unwrap();
+        assert!(loaded.cadences.chosen.is_some(), "the cadence exists");
     }
+    let change = loaded.decide(&event, at, Some(actor));
+    store::apply(&mut tx, &[change]).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// The prospect a touch belongs to.
+async fn prospect_of(db: &PgPool, touch: i64) -> i64 {
+    sqlx::query_scalar("select prospect_id from touches where id = $1")
+        .bind(touch)
+        .fetch_one(db)
+        .await
+        .expect("the touch exists")
 }
 
 /// Enrolls the prospect in the cadence's latest version, as the enroll button does.
 pub async fn enroll(db: &PgPool, actor: i64, prospect: i64, cadence: i64, at: OffsetDateTime) {
-    let mut tx = db.begin().await.unwrap();
-    let actor = actor_for(&mut tx, actor, prospect, at).await;
-    let version = cadences_db::latest_version(&mut *tx, cadence)
-        .await
-        .unwrap()
-        .expect("the cadence exists");
-    enrollments_db::enroll(&mut tx, &actor, version, "Moved to another cadence")
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let event = Event::EnrollRequested { bulk: false };
+    act(db, actor, prospect, at, Some(cadence), event).await;
 }
 
 /// Leaves the prospect's live enrollment, if any, with `reason`.
 pub async fn exit(db: &PgPool, actor: i64, prospect: i64, reason: &str, at: OffsetDateTime) {
-    let mut tx = db.begin().await.unwrap();
-    let actor = actor_for(&mut tx, actor, prospect, at).await;
-    if let Some(live) = enrollments_db::lock_live(&mut tx, prospect).await.unwrap() {
-        enrollments_db::exit(&mut tx, &actor, &live, reason)
-            .await
-            .unwrap();
-    }
-    tx.commit().await.unwrap();
+    let event = Event::Leave {
+        reason: reason.into(),
+    };
+    act(db, actor, prospect, at, None, event).await;
 }
 
 /// Skips an open touch as the skip button does: the cadence moves on to its next step.
 pub async fn skip(db: &PgPool, actor: i64, touch: i64, at: OffsetDateTime) {
-    let mut tx = db.begin().await.unwrap();
-    let locked = touches_db::lock(&mut tx, &Scope::everyone(), touch)
-        .await
-        .unwrap()
-        .expect("the touch exists");
-    touches_db::skip(&mut tx, actor, &locked, "Not this one", at)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let event = Event::TouchSkipped {
+        touch_id: touch,
+        reason: "Not this one".into(),
+    };
+    act(db, actor, prospect_of(db, touch).await, at, None, event).await;
 }
 
 /// Snoozes an open touch until `until`, as the snooze button does.
 pub async fn snooze(db: &PgPool, actor: i64, touch: i64, until: OffsetDateTime) {
-    let mut tx = db.begin().await.unwrap();
-    let locked = touches_db::lock(&mut tx, &Scope::everyone(), touch)
-        .await
-        .unwrap()
-        .expect("the touch exists");
-    touches_db::snooze(&mut tx, actor, &locked, until, "Later")
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    let event = Event::TouchSnoozed {
+        touch_id: touch,
+        until,
+        note: "Later".into(),
+    };
+    let now = OffsetDateTime::now_utc();
+    act(db, actor, prospect_of(db, touch).await, now, None, event).await;
 }
 
 pub async fn reassign(db: &PgPool, actor: i64, prospect: i64, new_owner: i64) {
     let mut tx = db.begin().await.unwrap();
-    let locked = prospects_db::lock(&mut tx, &Scope::everyone(), prospect)
-        .await
-        .unwrap()
-        .expect("the prospect exists");
-    prospects_db::reassign(&mut tx, &locked, new_owner, actor)
+    let found = prospects_db::reassign(&mut tx, &Scope::everyone(), prospect, new_owner, actor)
         .await
         .unwrap();
+    assert!(found, "the prospect exists");
     tx.commit().await.unwrap();
 }
 
