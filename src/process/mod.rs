@@ -7,8 +7,12 @@
 //! the interest state. The process's words (interest, outcomes, decisions, cadence
 //! purposes, enrollment and touch states) live here too, below every feature that uses them.
 
+#[cfg(test)]
+mod model;
 pub mod rules;
 pub mod store;
+#[cfg(test)]
+mod tests;
 mod vocabulary;
 
 pub use rules::{
