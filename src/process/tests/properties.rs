@@ -470,6 +470,7 @@ impl World {
                 reason: "Waiting".into(),
             },
             Action::DoNotContact(to) => Event::DoNotContactChanged {
+                from: self.model.state.do_not_contact,
                 to: *to,
                 note: None,
             },

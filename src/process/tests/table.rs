@@ -1347,7 +1347,11 @@ fn enrollments() -> Vec<Row> {
             "bulk enroll: enrolled, the first step left to the scheduler",
             state(),
             enroll_requested(true),
-            vec![enroll(pursue_cadence()), enrolled("Pursue")],
+            vec![
+                enroll(pursue_cadence()),
+                enrolled("Pursue"),
+                Effect::WakeScheduler,
+            ],
         ),
         row(
             "bulk enroll in a chosen cadence with a reason recorded: cleared",
@@ -1357,6 +1361,7 @@ fn enrollments() -> Vec<Row> {
                 enroll(webinar_cadence()),
                 enrolled("Webinar"),
                 Effect::SetNoNextStep(None),
+                Effect::WakeScheduler,
             ],
         )
         .with(setup().chosen(webinar_cadence())),
@@ -1497,6 +1502,7 @@ fn prospect() -> Vec<Row> {
                 .step_touch(STEP)
                 .re_engage_touch(RE_ENGAGE, ON_9H),
             Event::DoNotContactChanged {
+                from: false,
                 to: true,
                 note: s("Asked by phone"),
             },
@@ -1513,6 +1519,7 @@ fn prospect() -> Vec<Row> {
             "do not contact lifted: nothing planned again",
             state().interest(I::Current).dnc(),
             Event::DoNotContactChanged {
+                from: true,
                 to: false,
                 note: None,
             },
@@ -1525,6 +1532,7 @@ fn prospect() -> Vec<Row> {
             "do not contact, unchanged: nothing",
             state().interest(I::Current).dnc(),
             Event::DoNotContactChanged {
+                from: true,
                 to: true,
                 note: None,
             },
