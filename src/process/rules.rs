@@ -1,6 +1,7 @@
 //! The engine's pure core: a prospect's process state, one event, the context it needs →
 //! the effects. No database, no clock, no I/O: `decide` is a function, tested as a table
-//! and with random sequences of events (`tests` below and `process::model`).
+//! and with random sequences of events (`process::tests`, against a model of the applier,
+//! `process::model`).
 //!
 //! The rules, in short (the product's philosophy: every interaction first seeks current
 //! interest, then future interest; no prospect is left at a dead end):
@@ -882,6 +883,16 @@ impl Plan<'_> {
         }
     }
 
+    /// An enrollment this decision ends is not moved on first: the step worked stays its
+    /// last position (effects are net changes).
+    fn forget_advance(&mut self, enrollment: EnrollmentRef) {
+        if let EnrollmentRef::Existing(id) = enrollment {
+            self.effects.retain(
+                |e| !matches!(e, Effect::Advance { enrollment_id, .. } if *enrollment_id == id),
+            );
+        }
+    }
+
     /// After a step's touch is done or skipped: on to the next step, counted from now.
     fn advance(&mut self, enrollment: EnrollmentRef) {
         let Some(live) = self.state.live.as_mut() else {
@@ -932,6 +943,7 @@ impl Plan<'_> {
             }
             None => {
                 self.state.live = None;
+                self.forget_advance(live.enrollment);
                 self.effects.push(Effect::Complete {
                     enrollment: live.enrollment,
                 });
@@ -947,6 +959,7 @@ impl Plan<'_> {
         let Some(live) = self.state.live.take() else {
             return;
         };
+        self.forget_advance(live.enrollment);
         match live.enrollment {
             EnrollmentRef::Existing(enrollment_id) => self.effects.push(Effect::Exit {
                 enrollment_id,
@@ -1196,8 +1209,11 @@ impl Plan<'_> {
         };
         if let Some((to, re_engage_on)) = next {
             self.set_interest(to, re_engage_on, Some("Opportunity stage change"), None);
-            // Future interest moves the plan to nurture, as a decision of future interest does.
-            if let (InterestState::Future, Some(date)) = (to, re_engage_on) {
+            // Future interest moves the plan to nurture, as a decision of future interest
+            // does; nobody plans to contact a prospect who asked not to be.
+            if let (InterestState::Future, Some(date), false) =
+                (to, re_engage_on, self.state.do_not_contact)
+            {
                 self.ensure_purpose(Purpose::Nurture, "Opportunity lost, to revisit");
                 self.re_engage(date);
                 self.clear_no_next_step();

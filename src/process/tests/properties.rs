@@ -861,7 +861,6 @@ proptest! {
     #![proptest_config(Config::default())]
 
     #[test]
-    #[ignore = "rules bug: Advance of an enrollment the same decision ends (see the table's known_bug rows)"]
     fn random_stories_apply_in_the_strict_order(spec in world_spec(), story in story()) {
         play(&spec, &story, true)?;
     }

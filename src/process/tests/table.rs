@@ -465,14 +465,12 @@ fn interactions() -> Vec<Row> {
             logged_from(STEP, Outcome::Connected, DecisionInput::Unassessed),
             vec![
                 complete(STEP),
-                advance(1, 4),
                 Effect::Complete {
                     enrollment: Existing(1),
                 },
                 completed(1),
             ],
-        )
-        .known_bug(ADVANCE_AFTER_COMPLETE),
+        ),
         row(
             "logged from a touch no longer open: nothing",
             state().live(pursuing(1)).step_touch(STEP),
@@ -774,7 +772,6 @@ fn interactions() -> Vec<Row> {
             logged_from(STEP, Outcome::Connected, current(Stage::Qualifying)),
             vec![
                 complete(STEP),
-                advance(1, 4),
                 Effect::Complete {
                     enrollment: Existing(1),
                 },
@@ -788,8 +785,7 @@ fn interactions() -> Vec<Row> {
                 enrolled("Pursue"),
                 schedule(New, 1011, Channel::Call, FRI_16H),
             ],
-        )
-        .known_bug(ADVANCE_AFTER_COMPLETE),
+        ),
         row(
             "current interest while do-not-contact: recorded, nothing planned",
             state().dnc(),
@@ -823,7 +819,7 @@ fn interactions() -> Vec<Row> {
             ],
         ),
         row(
-            "future interest from the pursue step's touch: the step's advance outlives the exit",
+            "future interest from the pursue step's touch: pursue exited where it stood, nurture begun",
             state()
                 .interest(I::Current)
                 .live(pursuing(1))
@@ -831,7 +827,6 @@ fn interactions() -> Vec<Row> {
             logged_from(STEP, Outcome::Connected, future(ON)),
             vec![
                 complete(STEP),
-                advance(1, 2),
                 set_interest(I::Future, Some(ON)),
                 interest_changed(I::Current, I::Future),
                 exit(PURSUE_ENROLLMENT, "Future interest"),
@@ -841,8 +836,7 @@ fn interactions() -> Vec<Row> {
                 schedule(New, 2011, Channel::Email, MON_9H),
                 schedule_re_engage(ON_9H),
             ],
-        )
-        .known_bug(ADVANCE_AFTER_EXIT),
+        ),
         row(
             "future interest, a later date, while nurtured: the re-engage touch replaced, the reason cleared",
             state()
@@ -958,7 +952,7 @@ fn interactions() -> Vec<Row> {
             ],
         ),
         row(
-            "no interest from the step's touch: the step's advance outlives the exit",
+            "no interest from the step's touch: exited where it stood",
             state()
                 .interest(I::Current)
                 .live(pursuing(1))
@@ -970,14 +964,12 @@ fn interactions() -> Vec<Row> {
             ),
             vec![
                 complete(STEP),
-                advance(1, 2),
                 set_interest(I::None, None),
                 interest_changed(I::Current, I::None),
                 exit(PURSUE_ENROLLMENT, "No interest"),
                 exited(PURSUE_ENROLLMENT, "Pursue — No interest"),
             ],
-        )
-        .known_bug(ADVANCE_AFTER_EXIT),
+        ),
         row(
             "no interest at the last step: completed, nothing left to exit",
             state()
@@ -991,7 +983,6 @@ fn interactions() -> Vec<Row> {
             ),
             vec![
                 complete(STEP),
-                advance(1, 4),
                 Effect::Complete {
                     enrollment: Existing(1),
                 },
@@ -999,8 +990,7 @@ fn interactions() -> Vec<Row> {
                 set_interest(I::None, None),
                 interest_changed(I::Current, I::None),
             ],
-        )
-        .known_bug(ADVANCE_AFTER_COMPLETE),
+        ),
         row(
             "no interest back-dated before a newer decision: the interest stays, everything stops",
             state()
@@ -1058,14 +1048,12 @@ fn touches() -> Vec<Row> {
             vec![
                 skip(STEP, "Wrong number"),
                 touch_record(EventKind::TouchSkipped, STEP, "Wrong number"),
-                advance(1, 4),
                 Effect::Complete {
                     enrollment: Existing(1),
                 },
                 completed(1),
             ],
-        )
-        .known_bug(ADVANCE_AFTER_COMPLETE),
+        ),
         row(
             "skip the re-engage touch: closed, no cadence moves",
             state()
@@ -1697,7 +1685,7 @@ fn stages() -> Vec<Row> {
             ],
         ),
         row(
-            "lost with a date to revisit while do-not-contact: nurture and a re-engage touch all the same",
+            "lost with a date to revisit while do-not-contact: future interest, nothing planned",
             state()
                 .interest(I::Current)
                 .dnc()
@@ -1713,10 +1701,6 @@ fn stages() -> Vec<Row> {
                 stage_changed(OPP, Stage::Proposal, Stage::Lost, Some(lost_note)),
                 set_interest(I::Future, Some(REVISIT)),
                 interest_by_stage(I::Current, I::Future),
-                enroll(nurture_cadence()),
-                enrolled("Nurture"),
-                schedule(New, 2011, Channel::Email, MON_9H),
-                schedule_re_engage(REVISIT_9H),
             ],
         ),
         row(
@@ -1879,7 +1863,6 @@ fn apply_strictly(state: ProcessState, event: Event) -> Model {
 /// `Exit` in the rules, after it in the applier's order (enrollments ended, then moved).
 /// The same with a decision of future interest (pursue exited for nurture).
 #[test]
-#[ignore = "rules bug: a step's touch logged with no (or future) interest emits Advance for the enrollment the same decision exits"]
 fn a_step_worked_in_the_decision_that_exits_its_enrollment_is_not_advanced() {
     apply_strictly(
         state()
@@ -1897,7 +1880,6 @@ fn a_step_worked_in_the_decision_that_exits_its_enrollment_is_not_advanced() {
 /// The last step's touch skipped (or done): `Advance` to a position with no step, then
 /// `Complete`; the applier completes before it moves.
 #[test]
-#[ignore = "rules bug: the last step's touch worked emits Advance for the enrollment the same decision completes"]
 fn the_last_step_worked_completes_without_advancing() {
     apply_strictly(
         state()
@@ -1911,7 +1893,6 @@ fn the_last_step_worked_completes_without_advancing() {
 /// An opportunity lost with a date to revisit sends a do-not-contact prospect to nurture
 /// with a re-engage touch: `move_stage` does not look at do-not-contact.
 #[test]
-#[ignore = "rules bug: lost to revisit enrolls a do-not-contact prospect and schedules a re-engage touch"]
 fn lost_to_revisit_while_do_not_contact_plans_nothing() {
     let model = apply_strictly(
         state()
