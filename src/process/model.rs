@@ -4,9 +4,10 @@
 //! kind after another in the applier's fixed order (see `rules`), new rows getting fresh
 //! ids. It refuses (an `Err`, a panic through `apply`) any effect that makes no sense
 //! against the state at that point of the order — closing a touch that is not open,
-//! enrolling over a live enrollment, moving an enrollment that is not live, scheduling a
-//! second step for one enrollment... — so a test that applies every decision also checks
-//! that the rules' effects agree with the applier's order.
+//! enrolling over a live enrollment, moving an enrollment that is not live (one the same
+//! decision ended included), scheduling a second step for one enrollment... — so a test
+//! that applies every decision also checks that the rules' effects agree with the
+//! applier's order.
 
 use std::collections::HashMap;
 
@@ -42,11 +43,6 @@ pub struct Model {
     pub ended: HashMap<i64, EnrollmentStatus>,
     /// The prospect's timeline, oldest first.
     pub timeline: Vec<Record>,
-    /// Accept an `Advance` of an enrollment that the same decision ended (completed or
-    /// exited): today's rules emit one whenever a step's touch is worked in a decision
-    /// that also ends its enrollment, and the applier ends enrollments before it moves
-    /// them. Off by default: the strict model refuses it.
-    pub allow_advance_after_end: bool,
     /// The enrollments the application under way ended.
     ended_now: Vec<i64>,
 }
@@ -114,16 +110,7 @@ impl Model {
             snoozed_until: HashMap::new(),
             ended: HashMap::new(),
             timeline: Vec::new(),
-            allow_advance_after_end: false,
             ended_now: Vec::new(),
-        }
-    }
-
-    /// The model that accepts today's `Advance` after an end (see the field).
-    pub fn lenient(state: ProcessState) -> Self {
-        Model {
-            allow_advance_after_end: true,
-            ..Model::new(state)
         }
     }
 
@@ -288,11 +275,17 @@ impl Model {
                 enrollment_id,
                 position,
             } => {
-                if self.allow_advance_after_end && self.ended_now.contains(enrollment_id) {
-                    return Ok(());
+                // The applier moves the row whatever its status. The applier ends
+                // enrollments before it moves them, so moving one this decision ends
+                // would write a position on an ended row: the rules must not ask it.
+                if self.ended_now.contains(enrollment_id) {
+                    return Err(format!(
+                        "advancing enrollment {enrollment_id}, which this decision ended"
+                    ));
                 }
                 // A paused enrollment is live: a step done in the decision that pauses it
-                // still counts (bad data logged from a step's touch).
+                // still counts (bad data logged from a step's touch), and resuming
+                // schedules the next step.
                 let live = self.live_mut(*enrollment_id)?;
                 if *position != live.position + 1 {
                     return Err(format!(

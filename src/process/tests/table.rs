@@ -9,12 +9,14 @@
 use time::Date;
 use time::macros::date;
 
-use super::super::model::Model;
+use super::super::model::{Closed, Model};
 use super::super::rules::{
     Cadence, Cadences, Context, DecisionInput, Effect, EnrollRefusal, EnrollmentRef, Event,
     EventKind, Live, OpenTouch, OpportunityRef, ProcessState, decide, enrollment_target,
 };
-use super::super::{Channel, InterestState, Outcome, Stage, TouchKind, TouchStatus};
+use super::super::{
+    Channel, EnrollmentStatus, InterestState, Outcome, Stage, TouchKind, TouchStatus,
+};
 use super::*;
 
 // The moments in the table (UTC).
@@ -359,8 +361,6 @@ struct Row {
     state: ProcessState,
     event: Event,
     expect: Vec<Effect>,
-    /// Why the row's effects do not apply in the applier's order.
-    known_bug: Option<&'static str>,
     /// A won or lost opportunity of the prospect (the state lists open ones only).
     closed_opportunity: Option<(i64, Stage)>,
 }
@@ -372,7 +372,6 @@ fn row(name: &'static str, state: ProcessState, event: Event, expect: Vec<Effect
         state,
         event,
         expect,
-        known_bug: None,
         closed_opportunity: None,
     }
 }
@@ -384,12 +383,6 @@ impl Row {
     fn closed_opportunity(self, id: i64, stage: Stage) -> Self {
         Row {
             closed_opportunity: Some((id, stage)),
-            ..self
-        }
-    }
-    fn known_bug(self, why: &'static str) -> Self {
-        Row {
-            known_bug: Some(why),
             ..self
         }
     }
@@ -415,8 +408,6 @@ fn with_live(state: ProcessState, live: Option<Live>) -> ProcessState {
     ProcessState { live, ..state }
 }
 
-const ADVANCE_AFTER_EXIT: &str = "Advance of an enrollment the same decision exits";
-const ADVANCE_AFTER_COMPLETE: &str = "Advance of an enrollment the same decision completes";
 const BAD_DATA: &str = "Bad data: fix the contact details, then resume";
 const ENGAGED: &str = "They engaged: back to pursuing";
 
@@ -1414,6 +1405,19 @@ fn enrollments() -> Vec<Row> {
             ],
         ),
         row(
+            "resume after bad data from step 1's touch (paused at step 2, still flagged): step 2 due",
+            state()
+                .interest(I::Current)
+                .flagged()
+                .live(paused(pursuing(2))),
+            Event::Resume,
+            vec![
+                Effect::Resume { enrollment_id: 1 },
+                resumed(1),
+                schedule(Existing(1), 1012, Channel::Email, TUE_9H),
+            ],
+        ),
+        row(
             "resume, not paused: nothing",
             state()
                 .interest(I::Current)
@@ -1775,7 +1779,7 @@ fn all_rows() -> Vec<Row> {
     .collect()
 }
 
-/// The effects of `row`, and whether the strict model applies them.
+/// The effects of `row`, and whether the model applies them.
 fn run(row: &Row, hours: &WorkingHours) -> (Vec<Effect>, Result<(), String>) {
     let cadences = row.setup.cadences(&row.state);
     let ctx = Context {
@@ -1785,37 +1789,29 @@ fn run(row: &Row, hours: &WorkingHours) -> (Vec<Effect>, Result<(), String>) {
         cadences: &cadences,
     };
     let effects = decide(&row.state, &row.event, &ctx);
-    let model = |mut model: Model| {
-        if let Some((id, stage)) = row.closed_opportunity {
-            model = model.with_closed_opportunity(id, stage);
-        }
-        model
-    };
-    let strict = model(Model::new(row.state.clone()))
-        .try_apply(&effects, &cadences)
-        .map(|_| ());
-    if row.known_bug.is_some() {
-        // The known inconsistency aside, the effects must apply.
-        model(Model::lenient(row.state.clone())).apply(&effects, &cadences);
+    let mut model = Model::new(row.state.clone());
+    if let Some((id, stage)) = row.closed_opportunity {
+        model = model.with_closed_opportunity(id, stage);
     }
-    (effects, strict)
+    let applied = model.try_apply(&effects, &cadences).map(|_| ());
+    (effects, applied)
 }
 
 /// The rows' effects, exactly; and every row's effects apply with the model in the
-/// applier's order (rows marked `known_bug` with the lenient model).
+/// applier's order.
 #[test]
 fn rules_follow_the_table() {
     let hours = paris();
     let rows = all_rows();
     let mut failures = Vec::new();
     for row in &rows {
-        let (got, strict) = run(row, &hours);
+        let (got, applied) = run(row, &hours);
         if got != row.expect {
             failures.push(format!(
                 "{}:\nexpected {:#?}\ngot {:#?}",
                 row.name, row.expect, got
             ));
-        } else if let (None, Err(e)) = (row.known_bug, strict) {
+        } else if let Err(e) = applied {
             failures.push(format!("{}: the applier's model refuses: {e}", row.name));
         }
     }
@@ -1828,81 +1824,123 @@ fn rules_follow_the_table() {
     );
 }
 
-/// A row marked `known_bug` still fails the strict model: unmark it once fixed.
-#[test]
-fn rows_marked_known_bugs_still_fail_the_strict_model() {
+/// Decides `event` against `model`'s state with the table's setup and applies it: the
+/// model refuses an effect out of the applier's order. Returns the effects.
+fn decide_and_apply(model: &mut Model, event: Event) -> Vec<Effect> {
     let hours = paris();
-    for row in all_rows().iter().filter(|r| r.known_bug.is_some()) {
-        let (_, strict) = run(row, &hours);
-        assert!(
-            strict.is_err(),
-            "{}: fixed? remove its known_bug mark ({:?})",
-            row.name,
-            row.known_bug
-        );
-    }
-}
-
-/// Decides `event` in `state` with the table's setup and applies it with the strict model.
-fn apply_strictly(state: ProcessState, event: Event) -> Model {
-    let hours = paris();
-    let cadences = setup().cadences(&state);
+    let cadences = setup().cadences(&model.state);
     let ctx = Context {
         at: utc(FRI_16H),
         actor: Some(1),
         hours: &hours,
         cadences: &cadences,
     };
-    let effects = decide(&state, &event, &ctx);
-    let mut model = Model::new(state);
+    let effects = decide(&model.state, &event, &ctx);
     model.apply(&effects, &cadences);
-    model
+    effects
 }
 
-/// Logged from a step's touch with no interest: the step's `Advance` comes before the
-/// `Exit` in the rules, after it in the applier's order (enrollments ended, then moved).
-/// The same with a decision of future interest (pursue exited for nurture).
+fn advances(effects: &[Effect]) -> bool {
+    effects.iter().any(|e| matches!(e, Effect::Advance { .. }))
+}
+
+/// A step's touch worked in a decision of no interest, or of future interest (pursue
+/// exited for nurture): the enrollment is exited where it stood, not moved on first (the
+/// applier ends enrollments before it moves them).
 #[test]
 fn a_step_worked_in_the_decision_that_exits_its_enrollment_is_not_advanced() {
-    apply_strictly(
+    let pursuing_at_step_1 = || {
         state()
             .interest(I::Current)
             .live(pursuing(1))
-            .step_touch(STEP),
-        logged_from(
-            STEP,
-            Outcome::NotInterested,
-            no_interest("No budget", false),
-        ),
-    );
+            .step_touch(STEP)
+    };
+    for decision in [no_interest("No budget", false), future(ON)] {
+        let mut model = Model::new(pursuing_at_step_1());
+        let effects = decide_and_apply(
+            &mut model,
+            logged_from(STEP, Outcome::NotInterested, decision.clone()),
+        );
+        assert!(!advances(&effects), "{decision:?}: {effects:#?}");
+        assert_eq!(
+            model.ended.get(&PURSUE_ENROLLMENT),
+            Some(&EnrollmentStatus::Exited),
+            "{decision:?}"
+        );
+        assert_eq!(model.closed_touches.get(&STEP), Some(&Closed::Done));
+    }
 }
 
-/// The last step's touch skipped (or done): `Advance` to a position with no step, then
-/// `Complete`; the applier completes before it moves.
+/// The last step's touch skipped: the cadence completes, with no move to a position that
+/// has no step.
 #[test]
 fn the_last_step_worked_completes_without_advancing() {
-    apply_strictly(
+    let mut model = Model::new(
         state()
             .interest(I::Current)
             .live(pursuing(3))
             .step_touch(STEP),
-        skipped(STEP),
     );
+    let effects = decide_and_apply(&mut model, skipped(STEP));
+    assert!(!advances(&effects), "{effects:#?}");
+    assert_eq!(
+        model.ended.get(&PURSUE_ENROLLMENT),
+        Some(&EnrollmentStatus::Completed)
+    );
+    assert_eq!(model.state.live, None);
 }
 
-/// An opportunity lost with a date to revisit sends a do-not-contact prospect to nurture
-/// with a re-engage touch: `move_stage` does not look at do-not-contact.
+/// An opportunity lost with a date to revisit makes a do-not-contact prospect's interest
+/// future, and plans nothing: no nurture, no re-engage touch.
 #[test]
 fn lost_to_revisit_while_do_not_contact_plans_nothing() {
-    let model = apply_strictly(
+    let mut model = Model::new(
         state()
             .interest(I::Current)
             .dnc()
             .opportunity(OPP, Stage::Proposal),
+    );
+    decide_and_apply(
+        &mut model,
         lost(OPP, Stage::Proposal, Some("Budget cut"), Some(REVISIT)),
     );
+    assert_eq!(model.state.interest, I::Future);
+    assert_eq!(model.state.re_engage_on, Some(REVISIT));
     assert_eq!(model.state.live, None);
     assert_eq!(model.state.open_touches, vec![]);
+}
+
+/// Bad data logged from step 1's touch: the step counts as done, so the paused enrollment
+/// stands at step 2 (the applier moves it whatever its status), and resuming schedules
+/// step 2, not step 1 again. The table's rows take each half from a written-out state.
+#[test]
+fn bad_data_from_a_steps_touch_then_resume_schedules_the_next_step() {
+    let mut model = Model::new(
+        state()
+            .interest(I::Current)
+            .live(pursuing(1))
+            .step_touch(STEP),
+    );
+    decide_and_apply(
+        &mut model,
+        logged_from(STEP, Outcome::BadData, DecisionInput::Unassessed),
+    );
+    assert_eq!(
+        model.state,
+        state()
+            .interest(I::Current)
+            .flagged()
+            .live(paused(pursuing(2)))
+    );
+    decide_and_apply(&mut model, Event::Resume);
+    let live = model.state.live.as_ref().expect("still enrolled");
+    assert_eq!((live.status, live.position), (EnrollmentStatus::Active, 2));
+    let [touch] = model.state.open_touches.as_slice() else {
+        panic!("one open touch: {:#?}", model.state.open_touches);
+    };
+    let touch_id = touch.id.expect("an applied touch has an id");
+    assert_eq!(model.touch_steps.get(&touch_id), Some(&1012));
+    assert_eq!(touch.due_at, utc(TUE_9H));
 }
 
 #[test]
