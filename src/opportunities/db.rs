@@ -32,22 +32,35 @@ pub struct Opportunity {
     pub updated_at: OffsetDateTime,
 }
 
+/// Runs a checked `query_as!` for [`Opportunity`] rows: the select list and joins written
+/// once, followed by the caller's own conditions, order and limit (a string literal), so
+/// that each query keeps the plan of its own `where`, with no optional filter standing in
+/// the way of an index.
+macro_rules! select_opportunities {
+    ($rest:literal, $($args:tt)*) => {
+        sqlx::query_as!(
+            Opportunity,
+            r#"select o.id, o.prospect_id, trim(p.first_name || ' ' || p.last_name) as "prospect_name!",
+                      a.name as "account_name?", p.owner_id, u.name as owner_name, o.name,
+                      o.stage as "stage: Stage", o.value_cents, o.expected_close_on, o.probability,
+                      o.lost_reason, o.revisit_on, o.closed_at, o.created_at, o.updated_at
+               from opportunities o
+               join prospects p on p.id = o.prospect_id
+               join users u on u.id = p.owner_id
+               left join accounts a on a.id = p.account_id
+               "# + $rest,
+            $($args)*
+        )
+    };
+}
+
 pub async fn get(
     db: impl PgExecutor<'_>,
     scope: &Scope,
     id: i64,
 ) -> sqlx::Result<Option<Opportunity>> {
-    sqlx::query_as!(
-        Opportunity,
-        r#"select o.id, o.prospect_id, trim(p.first_name || ' ' || p.last_name) as "prospect_name!",
-                  a.name as "account_name?", p.owner_id, u.name as owner_name, o.name,
-                  o.stage as "stage: Stage", o.value_cents, o.expected_close_on, o.probability,
-                  o.lost_reason, o.revisit_on, o.closed_at, o.created_at, o.updated_at
-           from opportunities o
-           join prospects p on p.id = o.prospect_id
-           join users u on u.id = p.owner_id
-           left join accounts a on a.id = p.account_id
-           where o.id = $1 and ($2::bigint[] is null or p.owner_id = any($2))"#,
+    select_opportunities!(
+        r#"where o.id = $1 and ($2::bigint[] is null or p.owner_id = any($2))"#,
         id,
         scope.owner_ids() as Option<&[i64]>
     )
@@ -60,17 +73,8 @@ pub async fn for_prospect(
     scope: &Scope,
     prospect_id: i64,
 ) -> sqlx::Result<Vec<Opportunity>> {
-    sqlx::query_as!(
-        Opportunity,
-        r#"select o.id, o.prospect_id, trim(p.first_name || ' ' || p.last_name) as "prospect_name!",
-                  a.name as "account_name?", p.owner_id, u.name as owner_name, o.name,
-                  o.stage as "stage: Stage", o.value_cents, o.expected_close_on, o.probability,
-                  o.lost_reason, o.revisit_on, o.closed_at, o.created_at, o.updated_at
-           from opportunities o
-           join prospects p on p.id = o.prospect_id
-           join users u on u.id = p.owner_id
-           left join accounts a on a.id = p.account_id
-           where o.prospect_id = $1 and ($2::bigint[] is null or p.owner_id = any($2))
+    select_opportunities!(
+        r#"where o.prospect_id = $1 and ($2::bigint[] is null or p.owner_id = any($2))
            order by o.stage in ('won', 'lost'), o.updated_at desc, o.id desc"#,
         prospect_id,
         scope.owner_ids() as Option<&[i64]>
@@ -205,17 +209,8 @@ pub async fn in_stage(
     limit: i64,
 ) -> sqlx::Result<Vec<Opportunity>> {
     let (after_at, after_id) = after.map_or((None, None), |(at, id)| (Some(at), Some(id)));
-    sqlx::query_as!(
-        Opportunity,
-        r#"select o.id, o.prospect_id, trim(p.first_name || ' ' || p.last_name) as "prospect_name!",
-                  a.name as "account_name?", p.owner_id, u.name as owner_name, o.name,
-                  o.stage as "stage: Stage", o.value_cents, o.expected_close_on, o.probability,
-                  o.lost_reason, o.revisit_on, o.closed_at, o.created_at, o.updated_at
-           from opportunities o
-           join prospects p on p.id = o.prospect_id
-           join users u on u.id = p.owner_id
-           left join accounts a on a.id = p.account_id
-           where o.stage = $1
+    select_opportunities!(
+        r#"where o.stage = $1
              and ($2::bigint[] is null or p.owner_id = any($2))
              and ($3::bigint is null or p.owner_id = $3)
              and ($4::timestamptz is null or (o.updated_at, o.id) < ($4, $5))
@@ -288,17 +283,8 @@ pub async fn list_page(
     before_id: Option<i64>,
     limit: i64,
 ) -> sqlx::Result<Vec<Opportunity>> {
-    sqlx::query_as!(
-        Opportunity,
-        r#"select o.id, o.prospect_id, trim(p.first_name || ' ' || p.last_name) as "prospect_name!",
-                  a.name as "account_name?", p.owner_id, u.name as owner_name, o.name,
-                  o.stage as "stage: Stage", o.value_cents, o.expected_close_on, o.probability,
-                  o.lost_reason, o.revisit_on, o.closed_at, o.created_at, o.updated_at
-           from opportunities o
-           join prospects p on p.id = o.prospect_id
-           join users u on u.id = p.owner_id
-           left join accounts a on a.id = p.account_id
-           where ($1::bigint[] is null or o.owner_id = any($1))
+    select_opportunities!(
+        r#"where ($1::bigint[] is null or o.owner_id = any($1))
              and ($2::bigint is null or o.owner_id = $2)
              and ($3::opportunity_stage is null or o.stage = $3)
              and ($4::bigint is null or o.id < $4)

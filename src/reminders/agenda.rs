@@ -16,13 +16,8 @@ use askama::Template;
 use sqlx::{PgConnection, PgPool};
 use time::{Date, Duration, OffsetDateTime};
 
-use super::{Links, Recipient, batches, claim, count_of, drop_sent};
-use crate::{
-    interactions::Channel,
-    mail::outbox::{self, NewMail},
-    touches::TouchKind,
-    web::format,
-};
+use super::{Due, Links, Recipient, Reminder, count_of, queue_each};
+use crate::{interactions::Channel, mail::outbox::NewMail, touches::TouchKind, web::format};
 
 pub const KIND: &str = "agenda";
 
@@ -174,7 +169,7 @@ pub(super) async fn run_due(
     )
     .fetch_all(db)
     .await?;
-    let due: Vec<((Recipient, bool), String)> = candidates
+    let due = candidates
         .into_iter()
         .filter_map(|row| {
             let user = Recipient {
@@ -185,35 +180,38 @@ pub(super) async fn run_due(
                 hour: row.agenda_time,
             };
             let day = user.reminder_day(now)?;
-            (now < day.hour_at + SEND_WITHIN).then(|| {
-                let key = key(user.id, day.date);
-                ((user, row.agenda_when_empty), key)
+            (now < day.hour_at + SEND_WITHIN).then(|| Due {
+                key: key(user.id, day.date),
+                user,
+                reminder: Settings {
+                    when_empty: row.agenda_when_empty,
+                },
             })
         })
         .collect();
-    let due = drop_sent(db, due).await?;
+    queue_each(db, due, now, links).await
+}
 
-    let mut queued = 0;
-    for batch in batches(&due) {
-        let mut tx = db.begin().await?;
-        let ids: Vec<(i64, &str)> = batch
-            .iter()
-            .map(|((u, _), key)| (u.id, key.as_str()))
-            .collect();
-        let claimed = claim(&mut tx, &ids).await?;
-        for ((user, when_empty), key) in batch {
-            if !claimed.contains(&user.id) {
-                continue;
-            }
-            let agenda = build(&mut tx, user, now, links).await?;
-            if agenda.is_empty() && !when_empty {
-                continue;
-            }
-            queued += u64::from(outbox::enqueue(&mut *tx, &mail(user, key, &agenda)?).await?);
+/// What the agenda knows of a user due one.
+#[derive(Debug, Clone)]
+struct Settings {
+    /// Whether they want the agenda on a day with nothing in it.
+    when_empty: bool,
+}
+
+impl Reminder for Settings {
+    async fn mail(
+        conn: &mut PgConnection,
+        due: &Due<Self>,
+        now: OffsetDateTime,
+        links: &Links,
+    ) -> anyhow::Result<Option<NewMail>> {
+        let agenda = build(conn, &due.user, now, links).await?;
+        if agenda.is_empty() && !due.reminder.when_empty {
+            return Ok(None);
         }
-        tx.commit().await?;
+        Ok(Some(mail(&due.user, &due.key, &agenda)?))
     }
-    Ok(queued)
 }
 
 fn mail(user: &Recipient, key: &str, agenda: &Agenda) -> askama::Result<NewMail> {

@@ -42,6 +42,7 @@ use time::{Date, Duration, OffsetDateTime, Time};
 use url::Url;
 
 use crate::{
+    mail::outbox::{self, NewMail},
     schedule::{is_business_day, local_instant, next_business_day},
     state::AppState,
 };
@@ -251,29 +252,70 @@ async fn unsent(db: impl PgExecutor<'_>, keys: &[String]) -> sqlx::Result<HashSe
         .collect())
 }
 
-/// Keeps, of `due` (each with its email's key), those whose email is not queued yet.
-pub(crate) async fn drop_sent<T>(
+/// A user due one kind of reminder: the key its email goes out under, and what that kind
+/// knows of them beyond the [`Recipient`].
+#[derive(Debug, Clone)]
+pub(crate) struct Due<T> {
+    pub user: Recipient,
+    pub key: String,
+    pub reminder: T,
+}
+
+/// One kind of reminder, as [`queue_each`] sends it; implemented by what the kind knows of a
+/// user due one.
+pub(crate) trait Reminder: Sized + Sync {
+    /// The email to `due.user`, built in the batch's transaction at `now`; `None` when
+    /// there is nothing to send.
+    fn mail<'a>(
+        conn: &'a mut PgConnection,
+        due: &'a Due<Self>,
+        now: OffsetDateTime,
+        links: &'a Links,
+    ) -> impl Future<Output = anyhow::Result<Option<NewMail>>> + Send + 'a;
+}
+
+/// Queues the emails of `due` that are not queued yet, every kind the same way: the users
+/// are claimed batch by batch (see [`claim`]) and each claimed user's email is built and
+/// queued in the batch's transaction. Returns how many were queued.
+pub(crate) async fn queue_each<R: Reminder>(
     db: &PgPool,
-    due: Vec<(T, String)>,
-) -> sqlx::Result<Vec<(T, String)>> {
+    due: Vec<Due<R>>,
+    now: OffsetDateTime,
+    links: &Links,
+) -> anyhow::Result<u64> {
+    let due = drop_sent(db, due).await?;
+    let mut queued = 0;
+    for batch in due.chunks(BATCH) {
+        let mut tx = db.begin().await?;
+        let ids: Vec<(i64, &str)> = batch.iter().map(|d| (d.user.id, d.key.as_str())).collect();
+        let claimed = claim(&mut tx, &ids).await?;
+        for d in batch.iter().filter(|d| claimed.contains(&d.user.id)) {
+            if let Some(email) = R::mail(&mut tx, d, now, links).await? {
+                queued += u64::from(outbox::enqueue(&mut *tx, &email).await?);
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(queued)
+}
+
+/// Keeps, of `due`, those whose email is not queued yet.
+async fn drop_sent<T>(db: &PgPool, due: Vec<Due<T>>) -> sqlx::Result<Vec<Due<T>>> {
     if due.is_empty() {
         return Ok(due);
     }
-    let keys: Vec<String> = due.iter().map(|(_, key)| key.clone()).collect();
+    let keys: Vec<String> = due.iter().map(|d| d.key.clone()).collect();
     let unsent = unsent(db, &keys).await?;
     Ok(due
         .into_iter()
-        .filter(|(_, key)| unsent.contains(key))
+        .filter(|d| unsent.contains(&d.key))
         .collect())
 }
 
 /// Claims, in the caller's transaction, the users of `due` that no other scheduler holds
 /// and whose email is still not queued; returns their ids. The users stay locked until the
 /// transaction ends.
-pub(crate) async fn claim(
-    conn: &mut PgConnection,
-    due: &[(i64, &str)],
-) -> sqlx::Result<HashSet<i64>> {
+async fn claim(conn: &mut PgConnection, due: &[(i64, &str)]) -> sqlx::Result<HashSet<i64>> {
     let ids: Vec<i64> = due.iter().map(|(id, _)| *id).collect();
     let locked: HashSet<i64> = sqlx::query_scalar!(
         r#"select id from users where id = any($1) and active
@@ -294,11 +336,6 @@ pub(crate) async fn claim(
         .filter(|(id, key)| locked.contains(id) && unsent.contains(*key))
         .map(|(id, _)| *id)
         .collect())
-}
-
-/// Splits `due` into batches for [`claim`].
-pub(crate) fn batches<T>(due: &[T]) -> std::slice::Chunks<'_, T> {
-    due.chunks(BATCH)
 }
 
 // ------------------------------------------------------------------ the emails
@@ -343,8 +380,8 @@ pub(crate) fn reminder_mail(
     subject: impl askama::Template,
     text: impl askama::Template,
     html: impl askama::Template,
-) -> askama::Result<crate::mail::outbox::NewMail> {
-    Ok(crate::mail::outbox::NewMail {
+) -> askama::Result<NewMail> {
+    Ok(NewMail {
         idempotency_key: key.to_string(),
         kind,
         user_id: Some(user.id),

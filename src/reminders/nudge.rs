@@ -19,8 +19,8 @@ use askama::Template;
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use super::{Links, Recipient, batches, business_days_after, claim, count_of, drop_sent};
-use crate::mail::outbox::{self, NewMail};
+use super::{Due, Links, Recipient, Reminder, business_days_after, count_of, queue_each};
+use crate::mail::outbox::NewMail;
 use crate::{interactions::Channel, web::format};
 
 pub const KIND: &str = "nudge";
@@ -109,7 +109,7 @@ pub(super) async fn run_due(
     )
     .fetch_all(db)
     .await?;
-    let due: Vec<((Recipient, u16), String)> = candidates
+    let due = candidates
         .into_iter()
         .filter_map(|row| {
             let user = Recipient {
@@ -123,32 +123,38 @@ pub(super) async fn run_due(
             let n = u16::try_from(row.nudge_after_business_days)
                 .unwrap_or(2)
                 .max(1);
-            let key = key(user.id, day.date);
-            Some(((user, n), key))
+            Some(Due {
+                key: key(user.id, day.date),
+                user,
+                reminder: Settings {
+                    after_business_days: n,
+                },
+            })
         })
         .collect();
-    let due = drop_sent(db, due).await?;
+    queue_each(db, due, now, links).await
+}
 
-    let mut queued = 0;
-    for batch in batches(&due) {
-        let mut tx = db.begin().await?;
-        let ids: Vec<(i64, &str)> = batch
-            .iter()
-            .map(|((u, _), key)| (u.id, key.as_str()))
-            .collect();
-        let claimed = claim(&mut tx, &ids).await?;
-        for ((user, n), key) in batch {
-            if !claimed.contains(&user.id) {
-                continue;
-            }
-            let Some(nudge) = build(&mut tx, user, *n, now, links).await? else {
-                continue;
-            };
-            queued += u64::from(outbox::enqueue(&mut *tx, &mail(user, key, &nudge)?).await?);
-        }
-        tx.commit().await?;
+/// What the nudge knows of a user due one.
+#[derive(Debug, Clone)]
+struct Settings {
+    /// How many business days overdue a touch is when it is named in a nudge.
+    after_business_days: u16,
+}
+
+impl Reminder for Settings {
+    async fn mail(
+        conn: &mut PgConnection,
+        due: &Due<Self>,
+        now: OffsetDateTime,
+        links: &Links,
+    ) -> anyhow::Result<Option<NewMail>> {
+        let n = due.reminder.after_business_days;
+        let Some(nudge) = build(conn, &due.user, n, now, links).await? else {
+            return Ok(None);
+        };
+        Ok(Some(mail(&due.user, &due.key, &nudge)?))
     }
-    Ok(queued)
 }
 
 fn mail(user: &Recipient, key: &str, nudge: &Nudge) -> askama::Result<NewMail> {

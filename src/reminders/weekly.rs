@@ -21,10 +21,10 @@ use askama::Template;
 use sqlx::{PgConnection, PgPool};
 use time::{Date, Duration, OffsetDateTime};
 
-use super::{Links, Recipient, batches, claim, count_of, drop_sent};
+use super::{Due, Links, Recipient, Reminder, count_of, queue_each};
 use crate::{
     interactions::Channel,
-    mail::outbox::{self, NewMail},
+    mail::outbox::NewMail,
     schedule::{is_business_day, local_instant},
     web::format,
 };
@@ -159,9 +159,10 @@ struct Html<'a> {
     email: &'a WeeklySummary,
 }
 
-/// A manager due a summary, with their team.
-struct Manager {
-    user: Recipient,
+/// What the weekly summary knows of a manager due one: their team, and the Monday of the
+/// week it is due.
+#[derive(Debug, Clone)]
+struct TeamWeek {
     team_id: i64,
     team: String,
     monday: Date,
@@ -182,7 +183,7 @@ pub(super) async fn run_due(
     )
     .fetch_all(db)
     .await?;
-    let due: Vec<(Manager, String)> = candidates
+    let due = candidates
         .into_iter()
         .filter_map(|row| {
             let user = Recipient {
@@ -193,48 +194,40 @@ pub(super) async fn run_due(
                 hour: row.agenda_time,
             };
             let monday = due_week(&user, now)?;
-            let key = key(user.id, monday);
-            Some((
-                Manager {
-                    user,
+            Some(Due {
+                key: key(user.id, monday),
+                user,
+                reminder: TeamWeek {
                     team_id: row.team_id,
                     team: row.team,
                     monday,
                 },
-                key,
-            ))
+            })
         })
         .collect();
-    let due = drop_sent(db, due).await?;
+    queue_each(db, due, now, links).await
+}
 
-    let mut queued = 0;
-    for batch in batches(&due) {
-        let mut tx = db.begin().await?;
-        let ids: Vec<(i64, &str)> = batch
-            .iter()
-            .map(|(m, key)| (m.user.id, key.as_str()))
-            .collect();
-        let claimed = claim(&mut tx, &ids).await?;
-        for (manager, key) in batch {
-            if !claimed.contains(&manager.user.id) {
-                continue;
-            }
-            let summary = summary(
-                &mut tx,
-                &manager.user,
-                manager.team_id,
-                &manager.team,
-                manager.monday,
-                now,
-                links,
-            )
-            .await?;
-            queued +=
-                u64::from(outbox::enqueue(&mut *tx, &mail(&manager.user, key, &summary)?).await?);
-        }
-        tx.commit().await?;
+impl Reminder for TeamWeek {
+    async fn mail(
+        conn: &mut PgConnection,
+        due: &Due<Self>,
+        now: OffsetDateTime,
+        links: &Links,
+    ) -> anyhow::Result<Option<NewMail>> {
+        let week = &due.reminder;
+        let summary = summary(
+            conn,
+            &due.user,
+            week.team_id,
+            &week.team,
+            week.monday,
+            now,
+            links,
+        )
+        .await?;
+        Ok(Some(mail(&due.user, &due.key, &summary)?))
     }
-    Ok(queued)
 }
 
 /// The Monday of the week whose summary is due to `user` at `now`: from that Monday's

@@ -16,15 +16,28 @@ pub const HORIZON_DAYS: i64 = 7;
 /// The most touches Today lists (overdue first); work mode goes through all of them.
 pub const QUEUE_LIMIT: i64 = 100;
 
-/// A touch to do as Today and work mode show it, from the view `queued_touches`
-/// (migration 0006); each query adds its own condition and order.
-const QUEUED: &str = "select q.id, q.prospect_id, q.kind, q.channel, q.due_at, q.first_name,
-                             q.last_name, q.title, q.email, q.account_name, q.owner_name,
-                             q.interest, q.position, q.step_count, q.instructions, q.template,
-                             q.cadence_name
-                      from queued_touches q";
+/// Runs a checked `query_as!` for [`QueuedTouch`] rows from the view `queued_touches`
+/// (migration 0006): the select list written once, followed by the caller's own
+/// condition, order and limit (a string literal). A view's columns all read as nullable
+/// to sqlx, hence the `!` on those the view cannot make null.
+macro_rules! select_queued {
+    ($rest:literal, $($args:tt)*) => {
+        sqlx::query_as!(
+            QueuedTouch,
+            r#"select q.id as "id!", q.prospect_id as "prospect_id!", q.kind as "kind!: TouchKind",
+                      q.channel as "channel!: Channel", q.due_at as "due_at!",
+                      q.first_name as "first_name!", q.last_name as "last_name!", q.title as "title!",
+                      q.email, q.account_name, q.owner_name as "owner_name!",
+                      q.interest as "interest!: InterestState", q.position, q.step_count,
+                      q.instructions, q.template, q.cadence_name
+               from queued_touches q
+               "# + $rest,
+            $($args)*
+        )
+    };
+}
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct QueuedTouch {
     pub id: i64,
     pub prospect_id: i64,
@@ -105,18 +118,17 @@ pub async fn due_for_owner_after(
     limit: i64,
 ) -> sqlx::Result<Vec<QueuedTouch>> {
     let (after_at, after_id) = after.unzip();
-    sqlx::query_as::<_, QueuedTouch>(&format!(
-        "{QUEUED}
-         where q.owner_id = $1 and q.status = 'pending' and q.due_at < $2
+    select_queued!(
+        "where q.owner_id = $1 and q.status = 'pending' and q.due_at < $2
            and ($4::timestamptz is null or (q.due_at, q.id) > ($4, $5))
          order by q.due_at, q.id
-         limit $3"
-    ))
-    .bind(owner_id)
-    .bind(until)
-    .bind(limit)
-    .bind(after_at)
-    .bind(after_id)
+         limit $3",
+        owner_id,
+        until,
+        limit,
+        after_at,
+        after_id
+    )
     .fetch_all(db)
     .await
 }
@@ -144,13 +156,12 @@ pub async fn get(
     scope: &Scope,
     id: i64,
 ) -> sqlx::Result<Option<QueuedTouch>> {
-    sqlx::query_as::<_, QueuedTouch>(&format!(
-        "{QUEUED}
-         where q.id = $1 and q.status = 'pending'
-           and ($2::bigint[] is null or q.prospect_owner_id = any($2))"
-    ))
-    .bind(id)
-    .bind(scope.owner_ids())
+    select_queued!(
+        "where q.id = $1 and q.status = 'pending'
+           and ($2::bigint[] is null or q.prospect_owner_id = any($2))",
+        id,
+        scope.owner_ids() as Option<&[i64]>
+    )
     .fetch_optional(db)
     .await
 }

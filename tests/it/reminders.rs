@@ -103,23 +103,28 @@ async fn re_engage_on(pool: &PgPool, prospect: i64, on: Date) {
         .expect("set the re-engage date");
 }
 
-/// A touch (of the re-engage kind, which needs no cadence) due at `due_at`.
-async fn touch(
+/// A pending touch for the prospect's owner (of the re-engage kind, which needs no
+/// cadence) due at `due_at`.
+async fn touch(pool: &PgPool, prospect: i64, channel: &str, due_at: OffsetDateTime) -> i64 {
+    touch_in(pool, prospect, channel, due_at, "pending").await
+}
+
+/// A touch in `status` (a snoozed one sleeps three days past `due_at`).
+async fn touch_in(
     pool: &PgPool,
     prospect: i64,
-    owner: i64,
     channel: &str,
     due_at: OffsetDateTime,
     status: &str,
 ) -> i64 {
     sqlx::query_scalar(
         "insert into touches (prospect_id, owner_id, kind, channel, due_at, status, snoozed_until)
-         values ($1, $2, 're_engage', $3::interaction_channel, $4, $5::touch_status,
-                 case when $5 = 'snoozed' then $4 + interval '3 days' end)
+         select p.id, p.owner_id, 're_engage', $2::interaction_channel, $3, $4::touch_status,
+                case when $4 = 'snoozed' then $3 + interval '3 days' end
+         from prospects p where p.id = $1
          returning id",
     )
     .bind(prospect)
-    .bind(owner)
     .bind(channel)
     .bind(due_at)
     .bind(status)
@@ -215,73 +220,24 @@ async fn the_agenda_lists_overdue_and_todays_touches_and_this_weeks_re_engagemen
     let bob = prospect(&pool, nina, "Bob", "Babbage", "current").await;
     let cy = prospect(&pool, nina, "Cy", "Later", "current").await;
     // Monday 10:00 in New York: overdue.
-    let overdue = touch(
-        &pool,
-        ada,
-        nina,
-        "call",
-        datetime!(2026-06-29 14:00 UTC),
-        "pending",
-    )
-    .await;
+    let overdue = touch(&pool, ada, "call", datetime!(2026-06-29 14:00 UTC)).await;
     // Today 14:00 in New York.
-    let today = touch(
-        &pool,
-        bob,
-        nina,
-        "email",
-        datetime!(2026-07-01 18:00 UTC),
-        "pending",
-    )
-    .await;
+    let today = touch(&pool, bob, "email", datetime!(2026-07-01 18:00 UTC)).await;
     // Today 23:30 in New York, already Thursday in UTC: still today's.
-    let late = touch(
-        &pool,
-        cy,
-        nina,
-        "linkedin",
-        datetime!(2026-07-02 03:30 UTC),
-        "pending",
-    )
-    .await;
+    let late = touch(&pool, cy, "linkedin", datetime!(2026-07-02 03:30 UTC)).await;
     // Not on the agenda: tomorrow's, a done one, a snoozed one, another rep's.
-    let tomorrow = touch(
-        &pool,
-        cy,
-        nina,
-        "call",
-        datetime!(2026-07-02 14:00 UTC),
-        "pending",
-    )
-    .await;
-    let done = touch(
-        &pool,
-        bob,
-        nina,
-        "call",
-        datetime!(2026-06-30 14:00 UTC),
-        "done",
-    )
-    .await;
-    let snoozed = touch(
+    let tomorrow = touch(&pool, cy, "call", datetime!(2026-07-02 14:00 UTC)).await;
+    let done = touch_in(&pool, bob, "call", datetime!(2026-06-30 14:00 UTC), "done").await;
+    let snoozed = touch_in(
         &pool,
         ada,
-        nina,
         "call",
         datetime!(2026-06-30 15:00 UTC),
         "snoozed",
     )
     .await;
     let theirs = prospect(&pool, other, "Zed", "Other", "current").await;
-    let not_mine = touch(
-        &pool,
-        theirs,
-        other,
-        "call",
-        datetime!(2026-06-30 14:00 UTC),
-        "pending",
-    )
-    .await;
+    let not_mine = touch(&pool, theirs, "call", datetime!(2026-06-30 14:00 UTC)).await;
     // Future interest: this week (Monday to Sunday) is on it, next Monday is not.
     let monday = prospect(&pool, nina, "Mona", "Monday", "future").await;
     re_engage_on(&pool, monday, date!(2026 - 06 - 29)).await;
@@ -380,15 +336,7 @@ async fn the_agenda_lists_overdue_and_todays_touches_and_this_weeks_re_engagemen
 async fn names_are_escaped_in_the_html_and_kept_in_the_text(pool: PgPool) {
     let nina = rep(&pool, "nina@example.com", NEW_YORK).await;
     let p = prospect(&pool, nina, "<b>Eve</b>", "O'Hara & Co", "current").await;
-    touch(
-        &pool,
-        p,
-        nina,
-        "call",
-        datetime!(2026-07-01 18:00 UTC),
-        "pending",
-    )
-    .await;
+    touch(&pool, p, "call", datetime!(2026-07-01 18:00 UTC)).await;
     run(&pool, NY_WEDNESDAY_MORNING).await;
     let mail = &outbox(&pool, "agenda").await[0];
     assert!(
@@ -410,25 +358,9 @@ async fn the_agenda_goes_out_at_each_reps_local_morning_and_not_before(pool: PgP
     let taro = rep(&pool, "taro@example.com", TOKYO).await;
     // Each has a touch due on their Wednesday 1 July.
     let p = prospect(&pool, nina, "Ada", "Lovelace", "current").await;
-    touch(
-        &pool,
-        p,
-        nina,
-        "call",
-        datetime!(2026-07-01 18:00 UTC),
-        "pending",
-    )
-    .await;
+    touch(&pool, p, "call", datetime!(2026-07-01 18:00 UTC)).await;
     let q = prospect(&pool, taro, "Kenji", "Sato", "current").await;
-    touch(
-        &pool,
-        q,
-        taro,
-        "call",
-        datetime!(2026-07-01 05:00 UTC),
-        "pending",
-    )
-    .await;
+    touch(&pool, q, "call", datetime!(2026-07-01 05:00 UTC)).await;
 
     let keys = |pool: PgPool| async move {
         outbox(&pool, "agenda")
@@ -477,15 +409,7 @@ async fn the_agenda_goes_out_at_each_reps_local_morning_and_not_before(pool: PgP
     // A later hour, chosen on the preferences page, is honoured the next day.
     set(&pool, nina, "agenda_time = '09:15'").await;
     let r = prospect(&pool, nina, "Bo", "Thursday", "current").await;
-    touch(
-        &pool,
-        r,
-        nina,
-        "call",
-        datetime!(2026-07-02 18:00 UTC),
-        "pending",
-    )
-    .await;
+    touch(&pool, r, "call", datetime!(2026-07-02 18:00 UTC)).await;
     assert_eq!(run(&pool, datetime!(2026-07-02 13:14 UTC)).await.agendas, 0);
     assert_eq!(run(&pool, datetime!(2026-07-02 13:15 UTC)).await.agendas, 1);
 }
@@ -495,15 +419,7 @@ async fn no_agenda_on_the_weekend_and_none_late_in_the_day(pool: PgPool) {
     let nina = rep(&pool, "nina@example.com", NEW_YORK).await;
     let p = prospect(&pool, nina, "Ada", "Lovelace", "current").await;
     // Overdue all weekend long.
-    touch(
-        &pool,
-        p,
-        nina,
-        "call",
-        datetime!(2026-07-02 14:00 UTC),
-        "pending",
-    )
-    .await;
+    touch(&pool, p, "call", datetime!(2026-07-02 14:00 UTC)).await;
 
     // Saturday and Sunday, 07:30 and noon in New York.
     for now in [
@@ -542,15 +458,7 @@ async fn the_agenda_is_sent_once_a_day_however_many_passes_and_schedulers(pool: 
         };
         let id = rep(&pool, &format!("rep{i}@example.com"), zone).await;
         let p = prospect(&pool, id, "Ada", &format!("Number {i}"), "current").await;
-        touch(
-            &pool,
-            p,
-            id,
-            "call",
-            datetime!(2026-06-29 14:00 UTC),
-            "pending",
-        )
-        .await;
+        touch(&pool, p, "call", datetime!(2026-06-29 14:00 UTC)).await;
     }
 
     // Two schedulers at once, each with its own connections.
@@ -616,15 +524,7 @@ async fn an_empty_agenda_sends_nothing_unless_asked_and_a_disabled_one_nothing_a
     set(&pool, gone, "active = false, agenda_when_empty = true").await;
     for owner in [disabled, gone] {
         let p = prospect(&pool, owner, "Ada", "Lovelace", "current").await;
-        touch(
-            &pool,
-            p,
-            owner,
-            "call",
-            datetime!(2026-06-29 14:00 UTC),
-            "pending",
-        )
-        .await;
+        touch(&pool, p, "call", datetime!(2026-06-29 14:00 UTC)).await;
     }
 
     assert_eq!(run(&pool, NY_WEDNESDAY_MORNING).await.agendas, 1);
@@ -649,15 +549,7 @@ async fn an_empty_agenda_sends_nothing_unless_asked_and_a_disabled_one_nothing_a
 
     // The empty agenda, found empty, may still go out once the day fills, within the morning.
     let p = prospect(&pool, empty, "Bo", "Filled", "current").await;
-    touch(
-        &pool,
-        p,
-        empty,
-        "call",
-        datetime!(2026-07-01 18:00 UTC),
-        "pending",
-    )
-    .await;
+    touch(&pool, p, "call", datetime!(2026-07-01 18:00 UTC)).await;
     assert_eq!(run(&pool, datetime!(2026-07-01 12:00 UTC)).await.agendas, 1);
     assert_eq!(outbox(&pool, "agenda").await.len(), 2);
 }
@@ -670,58 +562,18 @@ async fn a_touch_overdue_for_n_business_days_is_nudged_once(pool: PgPool) {
     let ada = prospect(&pool, nina, "Ada", "Lovelace", "current").await;
     let bob = prospect(&pool, nina, "Bob", "Babbage", "current").await;
     // Two touches due Thursday 2 July (10:00 and 15:00 in New York), one done in time.
-    let first = touch(
-        &pool,
-        ada,
-        nina,
-        "call",
-        datetime!(2026-07-02 14:00 UTC),
-        "pending",
-    )
-    .await;
-    let second = touch(
-        &pool,
-        bob,
-        nina,
-        "email",
-        datetime!(2026-07-02 19:00 UTC),
-        "pending",
-    )
-    .await;
-    let done = touch(
-        &pool,
-        bob,
-        nina,
-        "call",
-        datetime!(2026-07-02 15:00 UTC),
-        "done",
-    )
-    .await;
+    let first = touch(&pool, ada, "call", datetime!(2026-07-02 14:00 UTC)).await;
+    let second = touch(&pool, bob, "email", datetime!(2026-07-02 19:00 UTC)).await;
+    let done = touch_in(&pool, bob, "call", datetime!(2026-07-02 15:00 UTC), "done").await;
     // A rep who waits three business days, and one who wants no nudges.
     let patient = rep(&pool, "patient@example.com", NEW_YORK).await;
     set(&pool, patient, "nudge_after_business_days = 3").await;
     let p = prospect(&pool, patient, "Pat", "Ience", "current").await;
-    let patient_touch = touch(
-        &pool,
-        p,
-        patient,
-        "call",
-        datetime!(2026-07-02 14:00 UTC),
-        "pending",
-    )
-    .await;
+    let patient_touch = touch(&pool, p, "call", datetime!(2026-07-02 14:00 UTC)).await;
     let quiet = rep(&pool, "quiet@example.com", NEW_YORK).await;
     set(&pool, quiet, "nudge_enabled = false").await;
     let q = prospect(&pool, quiet, "Qu", "Iet", "current").await;
-    touch(
-        &pool,
-        q,
-        quiet,
-        "call",
-        datetime!(2026-07-02 14:00 UTC),
-        "pending",
-    )
-    .await;
+    touch(&pool, q, "call", datetime!(2026-07-02 14:00 UTC)).await;
 
     // Friday: one business day overdue.
     assert_eq!(run(&pool, datetime!(2026-07-03 12:00 UTC)).await.nudges, 0);
@@ -795,8 +647,16 @@ async fn interaction(pool: &PgPool, prospect: i64, by: i64, channel: &str, at: O
     .expect("insert an interaction");
 }
 
-async fn opportunity(pool: &PgPool, prospect: i64, value_dollars: i64) -> i64 {
-    sqlx::query_scalar(
+/// An opportunity worth `value_dollars`, opened at the qualifying stage at `opened` and
+/// moved to `stage` at `moved`, with both events on the prospect's timeline.
+async fn deal(
+    pool: &PgPool,
+    prospect: i64,
+    value_dollars: i64,
+    opened: OffsetDateTime,
+    (stage, moved): (&str, OffsetDateTime),
+) -> i64 {
+    let id: i64 = sqlx::query_scalar(
         "insert into opportunities (prospect_id, name, value_cents) values ($1, 'Deal', $2)
          returning id",
     )
@@ -804,7 +664,37 @@ async fn opportunity(pool: &PgPool, prospect: i64, value_dollars: i64) -> i64 {
     .bind(value_dollars * 100)
     .fetch_one(pool)
     .await
-    .expect("insert an opportunity")
+    .expect("insert an opportunity");
+    let opening = (None, Some("qualifying"));
+    event(
+        pool,
+        prospect,
+        "opportunity_opened",
+        opening,
+        Some(id),
+        opened,
+    )
+    .await;
+    let change = (Some("qualifying"), Some(stage));
+    event(pool, prospect, "stage_changed", change, Some(id), moved).await;
+    id
+}
+
+async fn interest_changed(
+    pool: &PgPool,
+    prospect: i64,
+    (from, to): (&str, &str),
+    at: OffsetDateTime,
+) {
+    event(
+        pool,
+        prospect,
+        "interest_changed",
+        (Some(from), Some(to)),
+        None,
+        at,
+    )
+    .await;
 }
 
 async fn event(
@@ -900,33 +790,9 @@ async fn the_weekly_summary_reports_the_teams_week_against_the_one_before(pool: 
     let p5 = prospect(&pool, rita, "Cinque", "Late", "current").await;
     let pa = prospect(&pool, rita, "Alpha", "Won", "customer").await;
     let pb = prospect(&pool, rita, "Beta", "Lost", "none").await;
-    touch(
-        &pool,
-        p1,
-        rita,
-        "call",
-        datetime!(2026-07-10 14:00 UTC),
-        "pending",
-    )
-    .await;
-    touch(
-        &pool,
-        p5,
-        rita,
-        "email",
-        datetime!(2026-07-09 14:00 UTC),
-        "pending",
-    )
-    .await;
-    touch(
-        &pool,
-        p3,
-        rita,
-        "email",
-        datetime!(2026-09-01 14:00 UTC),
-        "pending",
-    )
-    .await;
+    touch(&pool, p1, "call", datetime!(2026-07-10 14:00 UTC)).await;
+    touch(&pool, p5, "email", datetime!(2026-07-09 14:00 UTC)).await;
+    touch(&pool, p3, "email", datetime!(2026-09-01 14:00 UTC)).await;
     let _ = p4;
     // Ravi's: P2 came back the week before and is now a dead end; PC has a reason.
     let p2 = prospect(&pool, ravi, "Due", "Comeback", "current").await;
@@ -961,139 +827,19 @@ async fn the_weekly_summary_reports_the_teams_week_against_the_one_before(pool: 
     // Opportunities: A ($10,000) opened and won last week; B ($5,000) opened the week
     // before, lost last week; C ($2,500) opened last week, moved twice; Sam's D opened
     // last week.
-    let a = opportunity(&pool, pa, 10_000).await;
-    event(
-        &pool,
-        pa,
-        "opportunity_opened",
-        (None, Some("qualifying")),
-        Some(a),
-        LAST_WEEK,
-    )
-    .await;
-    event(
-        &pool,
-        pa,
-        "stage_changed",
-        (Some("qualifying"), Some("won")),
-        Some(a),
-        LAST_WEEK,
-    )
-    .await;
-    let b = opportunity(&pool, pb, 5_000).await;
-    event(
-        &pool,
-        pb,
-        "opportunity_opened",
-        (None, Some("qualifying")),
-        Some(b),
-        WEEK_BEFORE,
-    )
-    .await;
-    event(
-        &pool,
-        pb,
-        "stage_changed",
-        (Some("qualifying"), Some("lost")),
-        Some(b),
-        LAST_WEEK,
-    )
-    .await;
-    let c = opportunity(&pool, p2, 2_500).await;
-    event(
-        &pool,
-        p2,
-        "opportunity_opened",
-        (None, Some("qualifying")),
-        Some(c),
-        LAST_WEEK,
-    )
-    .await;
-    event(
-        &pool,
-        p2,
-        "stage_changed",
-        (Some("qualifying"), Some("meeting")),
-        Some(c),
-        LAST_WEEK,
-    )
-    .await;
-    let d = opportunity(&pool, ps, 99_000).await;
-    event(
-        &pool,
-        ps,
-        "opportunity_opened",
-        (None, Some("qualifying")),
-        Some(d),
-        LAST_WEEK,
-    )
-    .await;
-    event(
-        &pool,
-        ps,
-        "stage_changed",
-        (Some("qualifying"), Some("won")),
-        Some(d),
-        LAST_WEEK,
-    )
-    .await;
+    deal(&pool, pa, 10_000, LAST_WEEK, ("won", LAST_WEEK)).await;
+    deal(&pool, pb, 5_000, WEEK_BEFORE, ("lost", LAST_WEEK)).await;
+    deal(&pool, p2, 2_500, LAST_WEEK, ("meeting", LAST_WEEK)).await;
+    deal(&pool, ps, 99_000, LAST_WEEK, ("won", LAST_WEEK)).await;
 
     // Comebacks: P1 last week (twice: counted once), P2 the week before; P3 the other way;
     // Sam's prospect does not count.
-    event(
-        &pool,
-        p1,
-        "interest_changed",
-        (Some("future"), Some("current")),
-        None,
-        LAST_WEEK,
-    )
-    .await;
-    event(
-        &pool,
-        p1,
-        "interest_changed",
-        (Some("current"), Some("future")),
-        None,
-        LAST_WEEK,
-    )
-    .await;
-    event(
-        &pool,
-        p1,
-        "interest_changed",
-        (Some("future"), Some("current")),
-        None,
-        LAST_WEEK,
-    )
-    .await;
-    event(
-        &pool,
-        p2,
-        "interest_changed",
-        (Some("future"), Some("current")),
-        None,
-        WEEK_BEFORE,
-    )
-    .await;
-    event(
-        &pool,
-        p3,
-        "interest_changed",
-        (Some("current"), Some("future")),
-        None,
-        LAST_WEEK,
-    )
-    .await;
-    event(
-        &pool,
-        ps,
-        "interest_changed",
-        (Some("future"), Some("current")),
-        None,
-        LAST_WEEK,
-    )
-    .await;
+    interest_changed(&pool, p1, ("future", "current"), LAST_WEEK).await;
+    interest_changed(&pool, p1, ("current", "future"), LAST_WEEK).await;
+    interest_changed(&pool, p1, ("future", "current"), LAST_WEEK).await;
+    interest_changed(&pool, p2, ("future", "current"), WEEK_BEFORE).await;
+    interest_changed(&pool, p3, ("current", "future"), LAST_WEEK).await;
+    interest_changed(&pool, ps, ("future", "current"), LAST_WEEK).await;
 
     // Sunday, and Monday 07:29 in Paris: not yet.
     assert_eq!(
@@ -1396,7 +1142,7 @@ async fn a_link_from_an_email_opens_after_sign_in_and_changes_nothing(pool: PgPo
         .await;
     let ada = app.create_prospect(rita, "Ada", "Lovelace", None).await;
     let due = OffsetDateTime::now_utc() - time::Duration::days(3);
-    let id = touch(&app.db, ada, rita, "call", due, "pending").await;
+    let id = touch(&app.db, ada, "call", due).await;
     let path = format!("/today/work?touch={id}");
 
     let client = app.client();
