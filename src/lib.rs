@@ -28,11 +28,13 @@ pub mod reminders;
 pub mod schedule;
 pub mod scheduler;
 pub mod seed;
+pub mod sign_in;
 pub mod startup;
 pub mod state;
 pub mod tokens;
 pub mod touches;
 pub mod users;
+pub mod wakeup;
 pub mod web;
 
 use axum::Router;
@@ -44,7 +46,7 @@ use state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(home::router())
-        .merge(auth::router())
+        .merge(sign_in::router())
         .merge(prospects::router())
         .merge(interactions::router())
         .merge(accounts::router())

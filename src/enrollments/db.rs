@@ -547,6 +547,6 @@ pub async fn enroll_many(
     .fetch_one(&mut *conn)
     .await?;
     // Delivered at commit: the scheduler wakes and schedules the first touches.
-    crate::scheduler::notify(&mut *conn).await?;
+    crate::wakeup::notify(&mut *conn).await?;
     Ok(enrolled)
 }

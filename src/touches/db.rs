@@ -289,7 +289,7 @@ pub async fn snooze(
         return Ok(());
     }
     mark_snoozed(conn, touch.id, until).await?;
-    crate::scheduler::notify(&mut *conn).await?;
+    crate::wakeup::notify(&mut *conn).await?;
     insert_event(
         &mut *conn,
         NewEvent {
