@@ -3,6 +3,7 @@
 //! Each feature lives in its own module with its router, handlers and queries; `routes`
 //! puts them together and `startup::app` wraps them in the middleware.
 
+pub mod account_pages;
 pub mod accounts;
 pub mod admin;
 pub mod api;
@@ -27,6 +28,7 @@ pub mod prospects;
 pub mod reminders;
 pub mod schedule;
 pub mod scheduler;
+pub mod search;
 pub mod seed;
 pub mod sign_in;
 pub mod startup;
@@ -49,7 +51,7 @@ pub fn routes() -> Router<AppState> {
         .merge(sign_in::router())
         .merge(prospects::router())
         .merge(interactions::router())
-        .merge(accounts::router())
+        .merge(account_pages::router())
         .merge(opportunities::router())
         .merge(dashboard::router())
         .merge(cadences::router())
