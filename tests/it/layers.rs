@@ -2,7 +2,8 @@
 //! process engine → data and shared types. This test reads every file of the library,
 //! collects each path that names `crate::X` (in `use` trees, expressions, types and macro
 //! arguments), builds the graph of top-level modules and fails on any cycle, naming the
-//! file and line of one import per edge so the reader sees what to cut.
+//! file and line of one import per edge so the reader sees what to cut. A second check
+//! keeps the shared layer and the process vocabulary from naming anything above them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -64,6 +65,50 @@ fn top_level_modules_import_downwards_only() {
         .unwrap();
     }
     assert!(report.is_empty(), "\n{report}");
+}
+
+/// The layers under the features, from the bottom: a module in one may name only modules
+/// in it or below it. What sits above (the features, the pages, the API, the scheduler
+/// that drives the features, start-up) is kept in order by the cycle check.
+const LOWER_LAYERS: &[(&str, &[&str])] = &[
+    (
+        "shared",
+        &[
+            "auth", "charts", "config", "error", "input", "mail", "schedule", "search", "state",
+            "wakeup", "web",
+        ],
+    ),
+    ("process", &["process"]),
+];
+
+#[test]
+fn the_lower_layers_name_nothing_above_them() {
+    let graph = module_graph(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let mut report = String::new();
+    let mut allowed = BTreeSet::new();
+    for (layer, modules) in LOWER_LAYERS {
+        allowed.extend(modules.iter().copied());
+        for from in *modules {
+            let edges = graph
+                .get(*from)
+                .unwrap_or_else(|| panic!("no module `{from}` in src/: update LOWER_LAYERS"));
+            for (to, site) in edges {
+                if !allowed.contains(to.as_str()) {
+                    writeln!(
+                        report,
+                        "  {from} ({layer}) -> {to}   {}:{}",
+                        site.file.display(),
+                        site.line
+                    )
+                    .unwrap();
+                }
+            }
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "\na lower layer names a module above it; move what it needs down, or pass it in:\n{report}"
+    );
 }
 
 /// Where one module first names another: the file and line to look at.
