@@ -168,6 +168,11 @@ fn module_graph(src: &Path) -> Graph {
             }
         }
     }
+    // `crate::routes()` and the like name the root's own items, not a module.
+    let modules = graph.keys().cloned().collect::<BTreeSet<_>>();
+    for edges in graph.values_mut() {
+        edges.retain(|target, _| modules.contains(target));
+    }
     graph
 }
 
