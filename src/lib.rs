@@ -3,6 +3,7 @@
 //! Each feature lives in its own module with its router, handlers and queries; `routes`
 //! puts them together and `startup::app` wraps them in the middleware.
 
+pub mod account_pages;
 pub mod accounts;
 pub mod admin;
 pub mod api;
@@ -27,12 +28,15 @@ pub mod prospects;
 pub mod reminders;
 pub mod schedule;
 pub mod scheduler;
+pub mod search;
 pub mod seed;
+pub mod sign_in;
 pub mod startup;
 pub mod state;
 pub mod tokens;
 pub mod touches;
 pub mod users;
+pub mod wakeup;
 pub mod web;
 
 use axum::Router;
@@ -44,10 +48,10 @@ use state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(home::router())
-        .merge(auth::router())
+        .merge(sign_in::router())
         .merge(prospects::router())
         .merge(interactions::router())
-        .merge(accounts::router())
+        .merge(account_pages::router())
         .merge(opportunities::router())
         .merge(dashboard::router())
         .merge(cadences::router())

@@ -26,10 +26,11 @@ use tower_sessions_sqlx_store::PostgresStore;
 use crate::{
     auth,
     config::{Config, redact_password},
-    error::{AppError, ErrorPage},
+    error::AppError,
     mail,
     scheduler::Scheduler,
     state::AppState,
+    web::ErrorPage,
 };
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

@@ -5,7 +5,7 @@ use std::{ops::Deref, sync::Arc};
 use sqlx::PgPool;
 use tokio::sync::Semaphore;
 
-use crate::{config::Config, dashboard::cache::FiguresCache};
+use crate::config::Config;
 
 #[derive(Clone)]
 pub struct AppState(pub Arc<App>);
@@ -16,8 +16,6 @@ pub struct App {
     /// Caps how many argon2 computations run at once: each takes ~19 MiB and tens of
     /// milliseconds of a core, so an unbounded burst of sign-ins could exhaust the machine.
     pub password_hashing: Semaphore,
-    /// The dashboard's recently computed figures.
-    pub dashboard_figures: FiguresCache,
 }
 
 impl AppState {
@@ -27,7 +25,6 @@ impl AppState {
             config,
             db,
             password_hashing: Semaphore::new(permits),
-            dashboard_figures: FiguresCache::default(),
         }))
     }
 }

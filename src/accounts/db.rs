@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use sqlx::{PgConnection, PgExecutor};
 use time::OffsetDateTime;
 
-use crate::{auth::Scope, prospects::db::like_pattern};
+use crate::{auth::Scope, search::like_pattern};
 
 pub const PAGE_SIZE: i64 = 50;
 

@@ -1,18 +1,9 @@
 //! Accounts: the companies prospects work at, with the segment they belong to
 //! (industry, size, territory). Visible to whoever may see the account owner's data.
+//!
+//! This is the accounts' data and the validation of their fields, which saving a
+//! prospect, imports and the API build on; the account pages, which list an account's
+//! prospects, sit above prospects in `account_pages`.
 
 pub mod db;
 pub mod form;
-pub mod handlers;
-
-use axum::{Router, routing::get};
-
-use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/accounts", get(handlers::index).post(handlers::create))
-        .route("/accounts/new", get(handlers::new))
-        .route("/accounts/{id}", get(handlers::show).post(handlers::update))
-        .route("/accounts/{id}/edit", get(handlers::edit))
-}

@@ -18,8 +18,7 @@ use subtle::ConstantTimeEq as _;
 use tower_sessions::Session;
 
 use super::session::session_error;
-use crate::error::{AppError, ErrorPage, Result};
-use crate::web::Layout;
+use crate::error::{AppError, Result};
 
 const TOKEN: &str = "csrf_token";
 pub const FORM_FIELD: &str = "csrf_token";
@@ -63,19 +62,7 @@ fn find_field(encoded: &[u8]) -> Option<String> {
 }
 
 fn refused() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        ErrorPage {
-            layout: Layout::default(),
-            status: 403,
-            title: "This form has expired",
-            message:
-                "For your security the request was refused. Go back, reload the page and try again."
-                    .into(),
-            error_id: None,
-        },
-    )
-        .into_response()
+    AppError::CsrfRefused.into_response()
 }
 
 /// Middleware: refuses a state-changing request that does not carry the session's token.

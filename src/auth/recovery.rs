@@ -246,7 +246,7 @@ pub async fn request_reset(conn: &mut PgConnection, email: &str) -> sqlx::Result
     )
     .execute(&mut *conn)
     .await?;
-    crate::scheduler::notify(conn).await
+    crate::wakeup::notify(conn).await
 }
 
 /// Answers up to `limit` queued reset requests: a link to each active account asked for

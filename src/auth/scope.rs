@@ -5,11 +5,10 @@
 use axum::{extract::FromRequestParts, http::request::Parts};
 use sqlx::PgExecutor;
 
-use super::CurrentUser;
+use super::{CurrentUser, Role};
 use crate::{
     error::{AppError, Result},
     state::AppState,
-    users::Role,
 };
 
 #[derive(Clone, Debug)]

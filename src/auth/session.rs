@@ -4,10 +4,10 @@ use axum::{extract::FromRequestParts, http::request::Parts};
 use time::{Duration, OffsetDateTime};
 use tower_sessions::Session;
 
+use super::Role;
 use crate::{
     error::{AppError, Result},
     state::AppState,
-    users::Role,
 };
 
 const USER_ID: &str = "user_id";

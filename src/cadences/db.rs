@@ -4,7 +4,7 @@ use sqlx::{PgConnection, PgExecutor};
 use time::{OffsetDateTime, Time};
 
 use super::Purpose;
-use crate::interactions::Channel;
+use crate::process::Channel;
 
 /// A cadence at a particular version: what an enrollment follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

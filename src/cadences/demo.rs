@@ -9,7 +9,7 @@ use super::{
     Purpose,
     db::{self, CadenceInput, StepInput},
 };
-use crate::interactions::Channel;
+use crate::process::Channel;
 
 const MORNING: Option<(Time, Time)> = Some((time!(9:30), time!(11:30)));
 

@@ -13,7 +13,7 @@ use super::{
     db::{CadenceDetail, CadenceInput, StepInput},
     template,
 };
-use crate::{interactions::Channel, web::FormErrors};
+use crate::{process::Channel, web::FormErrors};
 
 pub const MAX_STEPS: usize = 50;
 /// Rows beyond this many are not read: nobody types a plan that long into one form.

@@ -24,7 +24,7 @@ use super::{
 use crate::{
     auth::CurrentUser,
     error::{AppError, Result, ResultExt as _},
-    interactions::Channel,
+    process::Channel,
     state::AppState,
     web::{FlashKind, FormErrors, Layout, flash},
 };

@@ -1,11 +1,12 @@
 //! The dashboard page, its CSV exports and the lists behind its numbers.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use crate::web::extract::{Path, Query};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
+    Extension,
     extract::State,
     http::{StatusCode, header},
     response::{IntoResponse, Response},
@@ -13,6 +14,7 @@ use axum::{
 
 use super::{
     behind::{Behind, ListTotals, Listed, ListedOpportunity, ListedProspect},
+    cache::FiguresCache,
     filters::{DashboardQuery, Filters, Person, TeamChoice, team_choices, visible_people},
     metrics, widgets,
     widgets::Section,
@@ -111,6 +113,7 @@ fn heading(user: &CurrentUser, f: &Filters, teams: &[TeamChoice]) -> String {
 
 pub async fn index(
     State(state): State<AppState>,
+    Extension(cache): Extension<Arc<FiguresCache>>,
     layout: Layout,
     user: CurrentUser,
     scope: Scope,
@@ -130,11 +133,11 @@ pub async fn index(
                 to: f.to.to_string(),
                 ..query
             };
-            let figures = match state.dashboard_figures.get(&f) {
+            let figures = match cache.get(&f) {
                 Some(figures) => figures,
                 None => {
-                    let figures = std::sync::Arc::new(Figures::load(&state, &f).await?);
-                    state.dashboard_figures.put(&f, figures.clone());
+                    let figures = Arc::new(Figures::load(&state, &f).await?);
+                    cache.put(&f, figures.clone());
                     figures
                 }
             };

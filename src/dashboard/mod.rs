@@ -39,13 +39,18 @@ pub mod metrics;
 pub mod rollups;
 pub mod widgets;
 
-use axum::{Router, routing::get};
+use std::sync::Arc;
+
+use axum::{Extension, Router, routing::get};
 
 use crate::state::AppState;
 
+/// The dashboard's pages, with the cache of their figures: one per application, kept by
+/// the router rather than the shared state, which knows nothing of the features.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/dashboard", get(handlers::index))
         .route("/dashboard/list", get(handlers::list))
         .route("/dashboard/{file}", get(handlers::export))
+        .layer(Extension(Arc::new(cache::FiguresCache::default())))
 }

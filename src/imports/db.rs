@@ -158,7 +158,7 @@ pub async fn save_settings(
     .await?;
     if start && done.rows_affected() == 1 {
         // The scheduler wakes at commit and starts on it.
-        crate::scheduler::notify(&mut *conn).await?;
+        crate::wakeup::notify(&mut *conn).await?;
     }
     Ok(done.rows_affected() == 1)
 }

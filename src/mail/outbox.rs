@@ -4,7 +4,7 @@
 use sqlx::{PgConnection, PgExecutor};
 use time::OffsetDateTime;
 
-use crate::scheduler;
+use crate::wakeup;
 
 /// An email to queue. `idempotency_key` names the event, e.g. `agenda:42:2026-11-23`:
 /// queueing the same key twice sends one email.
@@ -45,7 +45,7 @@ pub async fn enqueue(db: impl PgExecutor<'_>, mail: &NewMail) -> sqlx::Result<bo
         mail.subject,
         mail.body_text,
         mail.body_html,
-        scheduler::CHANNEL,
+        wakeup::CHANNEL,
     )
     .fetch_one(db)
     .await?;
@@ -297,7 +297,7 @@ pub async fn retry(conn: &mut PgConnection, id: i64) -> sqlx::Result<Retry> {
     .execute(&mut *conn)
     .await?;
     if requeued.rows_affected() == 1 {
-        scheduler::notify(&mut *conn).await?;
+        wakeup::notify(&mut *conn).await?;
         return Ok(Retry::Requeued);
     }
     let exists = sqlx::query_scalar!(

@@ -685,7 +685,7 @@ pub async fn apply(conn: &mut PgConnection, changes: &[Change]) -> sqlx::Result<
         .iter()
         .any(|c| c.effects.contains(&Effect::WakeScheduler))
     {
-        crate::scheduler::notify(&mut *conn).await?;
+        crate::wakeup::notify(&mut *conn).await?;
     }
     Ok(applied)
 }

@@ -7,6 +7,7 @@ use super::{InterestState, QualifyingField};
 use crate::{
     auth::Scope,
     process::{Event, store},
+    search::like_pattern,
 };
 
 pub const PAGE_SIZE: i64 = 50;
@@ -626,16 +627,6 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
-/// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
-pub fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 /// Appends ` and …` conditions for the scope and the filter to a query over
 /// `prospects p`. A single owner is an equality, which lets an owner-leading index give
 /// the list's order.
@@ -801,10 +792,5 @@ mod tests {
         }
         assert_eq!(Cursor::decode(Sort::Name, "12"), None);
         assert_eq!(Cursor::decode(Sort::Newest, "nope"), None);
-    }
-
-    #[test]
-    fn like_patterns_are_literal() {
-        assert_eq!(like_pattern("50%_Off"), "%50\\%\\_off%");
     }
 }

@@ -39,8 +39,8 @@
 //!
 //! After a pass the loop sleeps until the earliest time work becomes due (a snooze ending,
 //! a re-engage date arriving, an email's next attempt; at most [`MAX_SLEEP`], as a safety
-//! net), or until a request calls [`notify`] (delivered through `LISTEN`; queueing an email
-//! does), or until shutdown. When the database is unreachable it logs and retries with
+//! net), or until a request calls [`wakeup::notify`](crate::wakeup::notify) (delivered
+//! through `LISTEN`; queueing an email does), or until shutdown. When the database is unreachable it logs and retries with
 //! exponential backoff, and it listens again before the next pass so that no notification
 //! falls between the two.
 
@@ -54,13 +54,10 @@ use std::{
 };
 
 use anyhow::Context as _;
-use sqlx::{PgExecutor, PgPool, postgres::PgListener};
+use sqlx::{PgPool, postgres::PgListener};
 use time::OffsetDateTime;
 
-use crate::mail;
-
-/// The `LISTEN` channel that wakes schedulers.
-pub const CHANNEL: &str = "prospector_scheduler";
+use crate::{mail, wakeup::CHANNEL};
 
 /// The longest a scheduler sleeps: work nobody announced (rows written by hand, a lost
 /// notification) is still picked up within this time.
@@ -82,15 +79,6 @@ pub const IMPORT_BUDGET: Duration = Duration::from_secs(10);
 /// How many rows a batch claims by default: big enough to amortise the round trips, small
 /// enough that a batch commits in well under a second.
 pub const DEFAULT_BATCH: i64 = 500;
-
-/// Wakes the schedulers, e.g. after a bulk enrollment. Within a transaction the
-/// notification is delivered at commit, and not at all on rollback.
-pub async fn notify(db: impl PgExecutor<'_>) -> sqlx::Result<()> {
-    sqlx::query!("select pg_notify($1, '')", CHANNEL)
-        .execute(db)
-        .await?;
-    Ok(())
-}
 
 /// What one pass did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

@@ -81,7 +81,7 @@ pub async fn create_user(app: &App, input: NewUserInput<'_>) -> Result<Result<i6
                     recovery::Purpose::Invitation,
                 )
                 .await?;
-                crate::scheduler::notify(&mut *tx).await?;
+                crate::wakeup::notify(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(Ok(id))

@@ -2,11 +2,13 @@
 //! form errors, and the formatting of dates and money for people.
 
 pub mod cursor;
+pub mod error_page;
 pub mod extract;
 pub mod flash;
 pub mod form;
 pub mod format;
 
+pub use error_page::ErrorPage;
 pub use flash::{Flash, FlashKind, flash};
 pub use form::FormErrors;
 

@@ -15,6 +15,7 @@ mod export;
 mod hostile_input;
 mod import;
 mod interactions;
+mod layers;
 mod mail;
 mod openapi;
 mod prospects;

@@ -11,6 +11,7 @@ use std::{
 use prospector::{
     schedule::{self, Window, WorkingHours},
     scheduler::{self, PassReport, Scheduler},
+    wakeup,
 };
 use sqlx::{ConnectOptions as _, PgPool, postgres::PgPoolOptions};
 use time::{
@@ -717,7 +718,7 @@ async fn the_loop_wakes_on_notifications_and_survives_lost_connections(pool: PgP
     .execute(&mut *tx)
     .await
     .expect("a bulk enrollment");
-    scheduler::notify(&mut *tx).await.expect("notify");
+    wakeup::notify(&mut *tx).await.expect("notify");
     tx.commit().await.expect("commit");
     wait_for(
         &pool,
@@ -738,7 +739,7 @@ async fn the_loop_wakes_on_notifications_and_survives_lost_connections(pool: PgP
     .expect("terminate the other connections");
     prospects(&pool, rep, 5).await;
     enroll_everyone(&pool, version_id, OffsetDateTime::now_utc()).await;
-    scheduler::notify(&pool).await.expect("notify");
+    wakeup::notify(&pool).await.expect("notify");
     wait_for(
         &pool,
         "the pass after reconnecting",

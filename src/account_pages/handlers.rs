@@ -11,11 +11,11 @@ use axum::{
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{
-    db::{self, Cursor},
-    form::AccountForm,
-};
 use crate::{
+    accounts::{
+        db::{self, Cursor},
+        form::AccountForm,
+    },
     auth::{CurrentUser, Scope},
     error::{AppError, Result},
     prospects::{

@@ -15,8 +15,8 @@ use time::OffsetDateTime;
 use tower_sessions::Session;
 use tower_sessions::cookie::Key;
 
-use super::{device, password, recovery, session, throttle};
 use crate::{
+    auth::{device, password, recovery, session, throttle},
     error::Result,
     input,
     state::AppState,
@@ -28,7 +28,7 @@ use crate::{
 const MAX_EMAIL_BYTES: usize = 254;
 
 #[derive(Template, WebTemplate)]
-#[template(path = "auth/login.html")]
+#[template(path = "sign_in/login.html")]
 pub struct LoginPage {
     pub layout: Layout,
     pub email: String,
@@ -156,7 +156,7 @@ pub async fn logout(session: Session) -> Result<Response> {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "auth/forgot.html")]
+#[template(path = "sign_in/forgot.html")]
 pub struct ForgotPage {
     pub layout: Layout,
     pub email: String,
@@ -213,7 +213,7 @@ pub async fn forgot(
 }
 
 #[derive(Template, WebTemplate)]
-#[template(path = "auth/reset.html")]
+#[template(path = "sign_in/reset.html")]
 pub struct ResetPage {
     pub layout: Layout,
     pub token: String,
