@@ -96,6 +96,21 @@ pub async fn load_many(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    // Locked first, alone: a lock that waited for another writer re-reads the row it got,
+    // and in a join would drop it if that writer changed what it joins on (its owner).
+    let locked: Vec<i64> = sqlx::query_scalar!(
+        r#"select p.id from prospects p
+           where p.id = any($1) and ($2::bigint[] is null or p.owner_id = any($2))
+           order by p.id
+           for no key update"#,
+        ids,
+        scope.owner_ids() as Option<&[i64]>
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if locked.is_empty() {
+        return Ok(Vec::new());
+    }
     let prospects = sqlx::query!(
         r#"select p.id, p.owner_id, p.interest as "interest: InterestState", p.re_engage_on,
                   p.do_not_contact, p.data_flagged, p.no_next_step_reason,
@@ -104,11 +119,9 @@ pub async fn load_many(
            from prospects p
            join users u on u.id = p.owner_id
            left join accounts a on a.id = p.account_id
-           where p.id = any($1) and ($2::bigint[] is null or p.owner_id = any($2))
-           order by p.id
-           for no key update of p"#,
-        ids,
-        scope.owner_ids() as Option<&[i64]>
+           where p.id = any($1)
+           order by p.id"#,
+        &locked
     )
     .fetch_all(&mut *conn)
     .await?;
