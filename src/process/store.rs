@@ -211,48 +211,30 @@ pub async fn load_many(
     .map(|row| (row.prospect_id, row.at))
     .collect();
 
-    let mut versions: Vec<i64> = live.values().map(|l| l.version_id).collect();
-    versions.sort_unstable();
-    versions.dedup();
+    // The cadences the rules may use, each with its steps: the live enrollments' versions
+    // and the defaults' latest.
     let (pursue, nurture) = defaults(conn).await?;
-    let mut steps = steps_of(conn, &versions).await?;
-    let mut with_steps = |cadence: Option<Cadence>| {
-        cadence.map(|mut c| {
-            c.steps = steps.remove(&c.version_id).unwrap_or_default();
-            c
+    let mut cadences: HashMap<i64, Cadence> = live
+        .values()
+        .map(|l| Cadence {
+            cadence_id: l.cadence_id,
+            version_id: l.version_id,
+            name: l.name.clone(),
+            purpose: l.purpose,
+            steps: Vec::new(),
         })
-    };
-    let mut defaults_steps = steps_of(
-        conn,
-        &[&pursue, &nurture]
-            .into_iter()
-            .flatten()
-            .map(|c| c.version_id)
-            .collect::<Vec<_>>(),
-    )
-    .await?;
-    let mut default_with_steps = |cadence: Option<Cadence>| {
-        cadence.map(|mut c| {
-            c.steps = defaults_steps.remove(&c.version_id).unwrap_or_default();
-            c
-        })
-    };
-    let pursue = default_with_steps(pursue);
-    let nurture = default_with_steps(nurture);
-
-    let mut live_cadences: HashMap<i64, Cadence> = HashMap::new();
-    for l in live.values() {
-        live_cadences.entry(l.version_id).or_insert_with(|| {
-            with_steps(Some(Cadence {
-                cadence_id: l.cadence_id,
-                version_id: l.version_id,
-                name: l.name.clone(),
-                purpose: l.purpose,
-                steps: Vec::new(),
-            }))
-            .expect("a cadence")
-        });
+        .chain(pursue.iter().chain(nurture.iter()).cloned())
+        .map(|c| (c.version_id, c))
+        .collect();
+    let versions: Vec<i64> = cadences.keys().copied().collect();
+    for (version, steps) in steps_of(conn, &versions).await? {
+        if let Some(cadence) = cadences.get_mut(&version) {
+            cadence.steps = steps;
+        }
     }
+    let with_steps =
+        |cadence: Option<Cadence>| cadence.and_then(|c| cadences.get(&c.version_id).cloned());
+    let (pursue, nurture) = (with_steps(pursue), with_steps(nurture));
 
     Ok(prospects
         .into_iter()
@@ -268,7 +250,7 @@ pub async fn load_many(
                 cadences: Cadences {
                     live: live
                         .as_ref()
-                        .and_then(|l| live_cadences.get(&l.version_id).cloned()),
+                        .and_then(|l| cadences.get(&l.version_id).cloned()),
                     pursue: pursue.clone(),
                     nurture: nurture.clone(),
                     chosen: None,
