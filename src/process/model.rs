@@ -64,9 +64,12 @@ fn rank(effect: &Effect) -> u8 {
         | Effect::SnoozeTouch { .. }
         | Effect::WakeTouch { .. }
         | Effect::CancelTouch { .. } => 0,
-        Effect::Exit { .. } | Effect::Pause { .. } | Effect::Complete { .. } => 1,
+        Effect::Exit { .. }
+        | Effect::Pause { .. }
+        | Effect::Resume { .. }
+        | Effect::Complete { .. } => 1,
         Effect::Enroll { .. } => 2,
-        Effect::Advance { .. } | Effect::Resume { .. } => 3,
+        Effect::Advance { .. } => 3,
         Effect::ScheduleStep { .. } | Effect::ScheduleReEngage { .. } => 4,
         Effect::SetInterest { .. }
         | Effect::SetDoNotContact(_)
@@ -230,6 +233,10 @@ impl Model {
             }
             Effect::Complete { enrollment } => {
                 let id = self.resolve_enrollment(*enrollment, applied)?;
+                // As the applier: only an active enrollment is completed.
+                if self.live_mut(id)?.status != EnrollmentStatus::Active {
+                    return Err(format!("enrollment {id} is not active"));
+                }
                 self.end(id, EnrollmentStatus::Completed)?;
             }
             Effect::Pause { enrollment_id } => {

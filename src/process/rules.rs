@@ -16,9 +16,9 @@
 //!   interest (nurture and a re-engage touch), lost without one to no interest.
 //!
 //! Effects are net changes, applied by `process::store::apply` in a fixed order of kinds
-//! (touches closed, enrollments ended, enrollments begun, enrollments moved, touches
-//! scheduled, the prospect, opportunities, the timeline), so a rule never emits a touch it
-//! withdraws in the same decision.
+//! (touches closed; enrollments exited, paused, resumed and completed; enrollments begun;
+//! enrollments moved on; touches scheduled; the prospect; opportunities; the timeline), so a
+//! rule never emits a touch it withdraws in the same decision.
 
 use time::{Date, OffsetDateTime};
 
@@ -398,7 +398,7 @@ pub enum Effect {
         touch_id: i64,
         reason: String,
     },
-    // Enrollments ended.
+    // Enrollments exited, paused, resumed, completed.
     Exit {
         enrollment_id: i64,
         reason: String,
@@ -406,10 +406,13 @@ pub enum Effect {
     Pause {
         enrollment_id: i64,
     },
+    Resume {
+        enrollment_id: i64,
+    },
     Complete {
         enrollment: EnrollmentRef,
     },
-    // Enrollments begun and moved.
+    // Enrollments begun and moved on.
     Enroll {
         cadence_id: i64,
         version_id: i64,
@@ -417,9 +420,6 @@ pub enum Effect {
     Advance {
         enrollment_id: i64,
         position: i32,
-    },
-    Resume {
-        enrollment_id: i64,
     },
     // Touches scheduled.
     ScheduleStep {

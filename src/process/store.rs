@@ -431,7 +431,7 @@ pub async fn apply(conn: &mut PgConnection, changes: &[Change]) -> sqlx::Result<
                from unnest($1::bigint[], $2::text[], $3::timestamptz[]) as u (id, reason, at)
                where t.id = u.id and t.status in ('pending', 'snoozed')"#,
             &set.id,
-            &set.reason,
+            &set.text,
             &set.at,
             cancelled,
         )
@@ -470,19 +470,22 @@ pub async fn apply(conn: &mut PgConnection, changes: &[Change]) -> sqlx::Result<
                from unnest($1::bigint[], $2::text[], $3::timestamptz[]) as u (id, reason, at)
                where e.id = u.id"#,
             &b.exited.id,
-            &b.exited.reason,
+            &b.exited.text,
             &b.exited.at,
         )
         .execute(&mut *conn)
         .await?;
     }
-    if !b.paused.id.is_empty() {
+    // Paused and resumed before completing: a paused enrollment resumed at a step its
+    // cadence no longer has is completed by the same decision.
+    if !b.paused_or_resumed.id.is_empty() {
         sqlx::query!(
-            r#"update enrollments e set status = 'paused', updated_at = u.at
-               from unnest($1::bigint[], $2::timestamptz[]) as u (id, at)
+            r#"update enrollments e set status = u.status::enrollment_status, updated_at = u.at
+               from unnest($1::bigint[], $2::text[], $3::timestamptz[]) as u (id, status, at)
                where e.id = u.id"#,
-            &b.paused.id,
-            &b.paused.at,
+            &b.paused_or_resumed.id,
+            &b.paused_or_resumed.text,
+            &b.paused_or_resumed.at,
         )
         .execute(&mut *conn)
         .await?;
@@ -533,18 +536,6 @@ pub async fn apply(conn: &mut PgConnection, changes: &[Change]) -> sqlx::Result<
         .execute(&mut *conn)
         .await?;
     }
-    if !b.resumed.id.is_empty() {
-        sqlx::query!(
-            r#"update enrollments e set status = 'active', updated_at = u.at
-               from unnest($1::bigint[], $2::timestamptz[]) as u (id, at)
-               where e.id = u.id"#,
-            &b.resumed.id,
-            &b.resumed.at,
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
-
     // Touches scheduled. A step touch withdrawn by a pause keeps its unique key: resuming
     // moves it back to pending with its new due time.
     let mut steps = NewSteps::default();
@@ -813,17 +804,18 @@ impl Ids {
     }
 }
 
+/// Rows to update by id, each with a text (a reason, a status) and its moment.
 #[derive(Default)]
-struct WithReason {
+struct WithText {
     id: Vec<i64>,
-    reason: Vec<String>,
+    text: Vec<String>,
     at: Vec<OffsetDateTime>,
 }
 
-impl WithReason {
-    fn push(&mut self, id: i64, reason: &str, at: OffsetDateTime) {
+impl WithText {
+    fn push(&mut self, id: i64, text: &str, at: OffsetDateTime) {
         self.id.push(id);
-        self.reason.push(reason.to_string());
+        self.text.push(text.to_string());
         self.at.push(at);
     }
 }
@@ -902,17 +894,17 @@ struct NoNextStep {
 #[derive(Default)]
 struct Batches {
     done: Done,
-    skipped: WithReason,
-    cancelled: WithReason,
+    skipped: WithText,
+    cancelled: WithText,
     snoozed: Ids,
     woken: Ids,
-    exited: WithReason,
-    paused: Ids,
+    exited: WithText,
+    /// With the new status, `paused` or `active`.
+    paused_or_resumed: WithText,
     completed: Ids,
     completed_new: Vec<(i64, OffsetDateTime)>,
     enrolled: Enrolled,
     advanced: Advanced,
-    resumed: Ids,
     steps: Vec<StepToSchedule>,
     re_engage: ReEngages,
     interest: Interests,
@@ -944,7 +936,9 @@ impl Batches {
                     enrollment_id,
                     reason,
                 } => self.exited.push(*enrollment_id, reason, at),
-                Effect::Pause { enrollment_id } => self.paused.push(*enrollment_id, at),
+                Effect::Pause { enrollment_id } => {
+                    self.paused_or_resumed.push(*enrollment_id, "paused", at)
+                }
                 Effect::Complete { enrollment } => match enrollment {
                     EnrollmentRef::Existing(id) => self.completed.push(*id, at),
                     EnrollmentRef::New => self.completed_new.push((prospect, at)),
@@ -967,7 +961,9 @@ impl Batches {
                     self.advanced.position.push(*position);
                     self.advanced.at.push(at);
                 }
-                Effect::Resume { enrollment_id } => self.resumed.push(*enrollment_id, at),
+                Effect::Resume { enrollment_id } => {
+                    self.paused_or_resumed.push(*enrollment_id, "active", at)
+                }
                 Effect::ScheduleStep {
                     enrollment,
                     step_id,

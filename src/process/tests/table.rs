@@ -1943,6 +1943,27 @@ fn bad_data_from_a_steps_touch_then_resume_schedules_the_next_step() {
     assert_eq!(touch.due_at, utc(TUE_9H));
 }
 
+/// Bad data from the last step's touch: the cadence is done (that step was worked), so
+/// there is nothing left to pause; the prospect is flagged, and resuming does nothing.
+#[test]
+fn bad_data_from_the_last_steps_touch_completes_and_flags() {
+    let mut model = Model::new(
+        state()
+            .interest(I::Current)
+            .live(pursuing(3))
+            .step_touch(STEP),
+    );
+    decide_and_apply(
+        &mut model,
+        logged_from(STEP, Outcome::BadData, DecisionInput::Unassessed),
+    );
+    assert_eq!(model.state.live, None, "completed");
+    assert!(model.state.data_flagged);
+    decide_and_apply(&mut model, Event::Resume);
+    assert_eq!(model.state.live, None);
+    assert_eq!(model.state.open_touches, vec![]);
+}
+
 #[test]
 fn enrollment_targets_and_refusals() {
     let defaults = Cadences {
