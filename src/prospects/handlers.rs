@@ -15,6 +15,7 @@ use super::{
     InterestState, QualifyingField, QualifyingInput,
     db::{self, Cursor, ListFilter, Sort},
     form::ProspectForm,
+    list::ListQuery,
     save,
     timeline::{self, TimelineEntry},
 };
@@ -28,60 +29,6 @@ use crate::{
     users,
     web::{FlashKind, FormErrors, Layout, flash},
 };
-
-#[derive(Deserialize, Default)]
-pub struct ListQuery {
-    #[serde(default)]
-    pub q: String,
-    #[serde(default)]
-    pub owner: String,
-    #[serde(default)]
-    pub interest: String,
-    #[serde(default)]
-    pub tag: String,
-    #[serde(default)]
-    pub sort: String,
-    #[serde(default)]
-    pub after: String,
-}
-
-impl ListQuery {
-    /// The filters and sort as a query string, without the page cursor.
-    pub fn query_string(&self) -> String {
-        self.with_after(None)
-    }
-
-    pub fn filter(&self) -> ListFilter {
-        let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-        ListFilter {
-            search: text(&self.q),
-            owner_id: self.owner.parse().ok(),
-            interest: InterestState::parse(&self.interest),
-            tag: text(&self.tag).map(|t| t.to_lowercase()),
-            account_id: None,
-            sort: Sort::parse(&self.sort).unwrap_or_default(),
-        }
-    }
-
-    /// This list's query string with `after` replaced, for the pagination links.
-    fn with_after(&self, after: Option<&Cursor>) -> String {
-        let mut pairs: Vec<(&str, String)> = [
-            ("q", &self.q),
-            ("owner", &self.owner),
-            ("interest", &self.interest),
-            ("tag", &self.tag),
-            ("sort", &self.sort),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k, v.clone()))
-        .collect();
-        if let Some(cursor) = after {
-            pairs.push(("after", cursor.encode()));
-        }
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
-    }
-}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "prospects/index.html")]

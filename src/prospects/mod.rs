@@ -3,6 +3,7 @@
 pub mod db;
 pub mod form;
 pub mod handlers;
+pub mod list;
 pub mod save;
 pub mod timeline;
 
