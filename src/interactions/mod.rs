@@ -3,12 +3,4 @@
 pub mod db;
 pub mod handlers;
 
-use axum::{Router, routing::post};
-
-use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/prospects/{id}/interactions", post(handlers::log))
-}
-
 pub use crate::process::{Channel, Decision, Outcome};
