@@ -20,7 +20,7 @@ use crate::{
     error::{AppError, Result},
     interactions::{
         self,
-        handlers::{DecisionInput, LogForm, LogFormView, OpenOpportunity, ValidLog},
+        form::{DecisionInput, LogForm, LogFormView, OpenOpportunity, ValidLog},
     },
     opportunities,
     prospects::{
