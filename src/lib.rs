@@ -24,6 +24,7 @@ pub mod mail;
 pub mod opportunities;
 pub mod process;
 pub mod profile;
+pub mod prospect_pages;
 pub mod prospects;
 pub mod reminders;
 pub mod schedule;
@@ -49,8 +50,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(home::router())
         .merge(sign_in::router())
-        .merge(prospects::router())
-        .merge(interactions::router())
+        .merge(prospect_pages::router())
         .merge(account_pages::router())
         .merge(opportunities::router())
         .merge(dashboard::router())

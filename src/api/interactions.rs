@@ -18,7 +18,7 @@ use crate::{
     interactions::{
         Channel, Decision, Outcome,
         db::{self, InteractionRow},
-        handlers::{LogForm, ValidLog},
+        form::{LogForm, ValidLog},
     },
     opportunities::Stage,
     state::AppState,

@@ -17,7 +17,7 @@ use crate::{
     cadences::Purpose,
     error::{AppError, Result},
     process::{Event, store},
-    prospects::{self, InterestState, db::Prospect, handlers::ListQuery},
+    prospects::{self, InterestState, db::Prospect, list::ListQuery},
     state::AppState,
     touches::queue::{self, OpenTouch},
     web::{FlashKind, flash},

@@ -14,7 +14,7 @@ use crate::{
     auth::{CurrentUser, Scope},
     error::{AppError, Result},
     opportunities::{self, Stage},
-    prospects::handlers::ListQuery,
+    prospects::list::ListQuery,
     state::AppState,
     touches::handlers::local_midnight,
     web::FormErrors,

@@ -4,7 +4,7 @@ use sqlx::PgConnection;
 
 use super::{
     Channel, Decision, Outcome,
-    handlers::{DecisionInput, ValidLog},
+    form::{DecisionInput, ValidLog},
 };
 use crate::{
     auth::Scope,

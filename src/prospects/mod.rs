@@ -1,30 +1,14 @@
-//! Prospects: the people we prospect, their interest state and qualifying information.
+//! Prospects: the people we prospect, their interest state and qualifying information —
+//! their queries, form validation, saving, timeline and the list's query. The pages that
+//! show them with their plan, opportunities and log form are in `prospect_pages`.
 
 pub mod db;
 pub mod form;
-pub mod handlers;
+pub mod list;
 pub mod save;
 pub mod timeline;
 
-use axum::{Router, routing::get};
 use serde::Deserialize;
-
-use crate::state::AppState;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/prospects", get(handlers::index).post(handlers::create))
-        .route("/prospects/new", get(handlers::new))
-        .route(
-            "/prospects/{id}",
-            get(handlers::show).post(handlers::update),
-        )
-        .route("/prospects/{id}/edit", get(handlers::edit))
-        .route(
-            "/prospects/{id}/owner",
-            axum::routing::post(handlers::reassign),
-        )
-}
 
 pub use crate::process::InterestState;
 

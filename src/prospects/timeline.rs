@@ -7,8 +7,7 @@ use time::{Date, OffsetDateTime};
 use super::InterestState;
 use crate::{
     auth::Scope,
-    interactions::{Channel, Decision, Outcome},
-    opportunities::Stage,
+    process::{Channel, Decision, Outcome, Stage},
     web::format,
 };
 

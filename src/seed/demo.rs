@@ -16,7 +16,7 @@ use crate::{
     interactions::{
         Channel, Outcome,
         db::log_interaction,
-        handlers::{DecisionInput, ValidLog},
+        form::{DecisionInput, ValidLog},
     },
     opportunities::{
         Stage,

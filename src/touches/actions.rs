@@ -10,7 +10,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::{
     auth::Scope,
-    interactions::{self, handlers::ValidLog},
+    interactions::{self, form::ValidLog},
     process::{Event, store},
     schedule,
     web::format,

@@ -20,7 +20,7 @@ use super::{
 use crate::{
     auth::{CurrentUser, Scope},
     error::{AppError, Result},
-    interactions::handlers::{LogForm, LogFormView, OpenOpportunity},
+    interactions::form::{LogForm, LogFormView, OpenOpportunity},
     opportunities, schedule,
     state::AppState,
     users,

@@ -201,7 +201,7 @@ impl History<'_> {
         (day, hour): (i64, u8),
         channel: Channel,
         outcome: Outcome,
-        decision: prospector::interactions::handlers::DecisionInput,
+        decision: prospector::interactions::form::DecisionInput,
         from_touch: Option<i64>,
     ) -> Option<i64> {
         let at = at(self.w, day, hour);

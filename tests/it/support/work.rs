@@ -7,7 +7,7 @@ use prospector::{
     interactions::{
         Channel, Outcome,
         db::log_interaction,
-        handlers::{DecisionInput, ValidLog},
+        form::{DecisionInput, ValidLog},
     },
     opportunities::{
         Stage,

@@ -1,4 +1,5 @@
-//! Prospect pages: the list, the new/edit form, the prospect page, reassignment.
+//! Prospect pages: the list, the new/edit form, the prospect page, reassignment, and the
+//! interaction logged from the prospect page.
 
 use crate::web::extract::{Form, Path, Query};
 use askama::Template;
@@ -9,79 +10,31 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
+use time::OffsetDateTime;
 use tower_sessions::Session;
 
-use super::{
-    InterestState, QualifyingField, QualifyingInput,
-    db::{self, Cursor, ListFilter, Sort},
-    form::ProspectForm,
-    save,
-    timeline::{self, TimelineEntry},
-};
 use crate::{
     accounts,
     auth::{CurrentUser, Scope},
+    enrollments::handlers::{CadenceChoice, PlanPanel, cadence_choices},
     error::{AppError, Result},
-    interactions::handlers::{LogForm, LogFormView, OpenOpportunity},
+    interactions::{
+        self,
+        form::{DecisionInput, LogForm, LogFormView, OpenOpportunity, ValidLog},
+    },
     opportunities,
+    prospects::{
+        InterestState, QualifyingField, QualifyingInput,
+        db::{self, Cursor, ListFilter, Sort},
+        form::ProspectForm,
+        list::ListQuery,
+        save,
+        timeline::{self, TimelineEntry},
+    },
     state::AppState,
     users,
-    web::{FlashKind, FormErrors, Layout, flash},
+    web::{FlashKind, FormErrors, Layout, flash, format},
 };
-
-#[derive(Deserialize, Default)]
-pub struct ListQuery {
-    #[serde(default)]
-    pub q: String,
-    #[serde(default)]
-    pub owner: String,
-    #[serde(default)]
-    pub interest: String,
-    #[serde(default)]
-    pub tag: String,
-    #[serde(default)]
-    pub sort: String,
-    #[serde(default)]
-    pub after: String,
-}
-
-impl ListQuery {
-    /// The filters and sort as a query string, without the page cursor.
-    pub fn query_string(&self) -> String {
-        self.with_after(None)
-    }
-
-    pub fn filter(&self) -> ListFilter {
-        let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-        ListFilter {
-            search: text(&self.q),
-            owner_id: self.owner.parse().ok(),
-            interest: InterestState::parse(&self.interest),
-            tag: text(&self.tag).map(|t| t.to_lowercase()),
-            account_id: None,
-            sort: Sort::parse(&self.sort).unwrap_or_default(),
-        }
-    }
-
-    /// This list's query string with `after` replaced, for the pagination links.
-    fn with_after(&self, after: Option<&Cursor>) -> String {
-        let mut pairs: Vec<(&str, String)> = [
-            ("q", &self.q),
-            ("owner", &self.owner),
-            ("interest", &self.interest),
-            ("tag", &self.tag),
-            ("sort", &self.sort),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k, v.clone()))
-        .collect();
-        if let Some(cursor) = after {
-            pairs.push(("after", cursor.encode()));
-        }
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
-    }
-}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "prospects/index.html")]
@@ -96,7 +49,7 @@ pub struct ProspectListPage {
     pub tags: Vec<String>,
     pub sorts: &'static [Sort],
     pub states: &'static [InterestState],
-    pub cadences: Vec<crate::enrollments::handlers::CadenceChoice>,
+    pub cadences: Vec<CadenceChoice>,
 }
 
 impl ProspectListPage {
@@ -151,7 +104,7 @@ pub async fn index(
         tags,
         sorts: &Sort::ALL,
         states: &InterestState::ALL,
-        cadences: crate::enrollments::handlers::cadence_choices(&state.db).await?,
+        cadences: cadence_choices(&state.db).await?,
     })
 }
 
@@ -406,7 +359,7 @@ pub struct ProspectShowPage {
     pub logv: LogFormView,
     pub qualifying_fields: &'static [QualifyingField],
     pub timeline_limit: i64,
-    pub plan: crate::enrollments::handlers::PlanPanel,
+    pub plan: PlanPanel,
 }
 
 impl ProspectShowPage {
@@ -465,7 +418,7 @@ pub async fn show_page(
         }),
         do_not_contact: prospect.do_not_contact,
     };
-    let plan = crate::enrollments::handlers::PlanPanel::load(&state.db, scope, &prospect).await?;
+    let plan = PlanPanel::load(&state.db, scope, &prospect).await?;
     Ok(ProspectShowPage {
         layout,
         prospect,
@@ -531,4 +484,68 @@ pub async fn reassign(
     )
     .await?;
     Ok(Redirect::to(&format!("/prospects/{id}")).into_response())
+}
+
+/// The one-line confirmation shown after logging.
+fn confirmation(log: &ValidLog) -> String {
+    let what = format!("{} logged", log.channel.label());
+    match &log.decision {
+        DecisionInput::Unassessed => format!("{what}."),
+        DecisionInput::Current { stage, .. } => {
+            format!(
+                "{what}. Current interest — opportunity at {}.",
+                stage.label()
+            )
+        }
+        DecisionInput::Future { re_engage_on } => {
+            format!(
+                "{what}. Future interest — re-engage on {}.",
+                format::date(*re_engage_on)
+            )
+        }
+        DecisionInput::None {
+            do_not_contact: true,
+            ..
+        } => {
+            format!("{what}. No interest; marked do-not-contact.")
+        }
+        DecisionInput::None { .. } => format!("{what}. No interest."),
+    }
+}
+
+/// Logs an interaction from the prospect page; a refused form shows the page again with
+/// what was typed and its errors.
+pub async fn log(
+    State(state): State<AppState>,
+    layout: Layout,
+    user: CurrentUser,
+    scope: Scope,
+    session: Session,
+    Path(prospect_id): Path<i64>,
+    Form(form): Form<LogForm>,
+) -> Result<Response> {
+    let valid = match form.validate(&user.time_zone, OffsetDateTime::now_utc()) {
+        Ok(valid) => valid,
+        Err(errors) => {
+            let page = show_page(
+                &state,
+                layout,
+                &user,
+                &scope,
+                prospect_id,
+                Some((form, errors)),
+            )
+            .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+
+    let mut tx = state.db.begin().await?;
+    interactions::db::log_interaction(&mut tx, &scope, user.id, prospect_id, &valid, None)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+
+    flash(&session, FlashKind::Success, confirmation(&valid)).await?;
+    Ok(Redirect::to(&format!("/prospects/{prospect_id}#history")).into_response())
 }

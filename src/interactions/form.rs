@@ -1,23 +1,15 @@
-//! The log-interaction form on the prospect page, and its handler.
+//! The log-interaction form: what was typed, how a page shows it, and its validation,
+//! shared by the prospect page, work mode and the API.
 
-use crate::web::extract::{Form, Path};
-use axum::{
-    extract::State,
-    http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
-};
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
-use tower_sessions::Session;
 
-use super::{Channel, Outcome, db};
+use super::{Channel, Outcome};
 use crate::{
-    auth::{CurrentUser, Scope},
-    error::{AppError, Result},
+    error::Result,
     opportunities::Stage,
-    prospects::{QualifyingField, QualifyingInput, handlers::show_page},
-    state::AppState,
-    web::{FlashKind, FormErrors, Layout, flash, format},
+    prospects::{QualifyingField, QualifyingInput},
+    web::{FormErrors, Layout, format},
 };
 
 /// What the user typed in the log form, kept as typed so a failed attempt shows it again.
@@ -251,68 +243,6 @@ impl LogForm {
             qualifying: self.qualifying.clone(),
         })
     }
-}
-
-/// The one-line confirmation shown after logging.
-fn confirmation(log: &ValidLog) -> String {
-    let what = format!("{} logged", log.channel.label());
-    match &log.decision {
-        DecisionInput::Unassessed => format!("{what}."),
-        DecisionInput::Current { stage, .. } => {
-            format!(
-                "{what}. Current interest — opportunity at {}.",
-                stage.label()
-            )
-        }
-        DecisionInput::Future { re_engage_on } => {
-            format!(
-                "{what}. Future interest — re-engage on {}.",
-                format::date(*re_engage_on)
-            )
-        }
-        DecisionInput::None {
-            do_not_contact: true,
-            ..
-        } => {
-            format!("{what}. No interest; marked do-not-contact.")
-        }
-        DecisionInput::None { .. } => format!("{what}. No interest."),
-    }
-}
-
-pub async fn log(
-    State(state): State<AppState>,
-    layout: Layout,
-    user: CurrentUser,
-    scope: Scope,
-    session: Session,
-    Path(prospect_id): Path<i64>,
-    Form(form): Form<LogForm>,
-) -> Result<Response> {
-    let valid = match form.validate(&user.time_zone, OffsetDateTime::now_utc()) {
-        Ok(valid) => valid,
-        Err(errors) => {
-            let page = show_page(
-                &state,
-                layout,
-                &user,
-                &scope,
-                prospect_id,
-                Some((form, errors)),
-            )
-            .await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-        }
-    };
-
-    let mut tx = state.db.begin().await?;
-    db::log_interaction(&mut tx, &scope, user.id, prospect_id, &valid, None)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    tx.commit().await?;
-
-    flash(&session, FlashKind::Success, confirmation(&valid)).await?;
-    Ok(Redirect::to(&format!("/prospects/{prospect_id}#history")).into_response())
 }
 
 #[cfg(test)]
