@@ -89,7 +89,7 @@ pub async fn enroll_many(
     ids.sort_unstable();
     ids.dedup();
     let now = OffsetDateTime::now_utc();
-    let changes: Vec<_> = store::load_many(conn, &Scope::everyone(), &ids)
+    let changes: Vec<_> = store::load_many(conn, &Scope::everyone(), &ids, store::Detail::Plan)
         .await?
         .into_iter()
         .map(|mut loaded| {

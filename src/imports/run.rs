@@ -460,7 +460,7 @@ async fn import_batch(conn: &mut PgConnection, cache: &Cache, job: Claimed) -> a
         to: true,
         note: Some("Import".into()),
     };
-    let changes: Vec<_> = store::load_many(conn, &Scope::everyone(), &stopped)
+    let changes: Vec<_> = store::load_many(conn, &Scope::everyone(), &stopped, store::Detail::Plan)
         .await?
         .iter()
         .map(|loaded| loaded.decide(&stopping, now, Some(actor_id)))

@@ -59,11 +59,13 @@ async fn loaded_by_id(conn: &mut PgConnection, ids: &[i64]) -> sqlx::Result<Hash
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    Ok(store::load_many(conn, &Scope::everyone(), &ids)
-        .await?
-        .into_iter()
-        .map(|loaded| (loaded.state.prospect_id, loaded))
-        .collect())
+    Ok(
+        store::load_many(conn, &Scope::everyone(), &ids, store::Detail::Plan)
+            .await?
+            .into_iter()
+            .map(|loaded| (loaded.state.prospect_id, loaded))
+            .collect(),
+    )
 }
 
 /// What one batch of claimed rows came to.
