@@ -145,14 +145,14 @@ pub async fn load_many(
     }
     let ids: Vec<i64> = prospects.iter().map(|p| p.id).collect();
 
+    // The live enrollments, unlocked: every writer of a plan holds its prospect's lock.
     let mut live: HashMap<i64, Live> = sqlx::query!(
         r#"select e.prospect_id, e.id, e.cadence_id, e.version_id,
                   e.status as "status: EnrollmentStatus", e.current_position,
                   c.name, c.purpose as "purpose: Purpose"
            from enrollments e join cadences c on c.id = e.cadence_id
            where e.prospect_id = any($1) and e.status in ('active', 'paused')
-           order by e.prospect_id
-           for no key update of e"#,
+           order by e.prospect_id"#,
         &ids
     )
     .fetch_all(&mut *conn)
@@ -254,9 +254,15 @@ pub async fn load_many(
         |cadence: Option<Cadence>| cadence.and_then(|c| cadences.get(&c.version_id).cloned());
     let (pursue, nurture) = (with_steps(pursue), with_steps(nurture));
 
+    // A batch has hundreds of prospects and fewer owners: each owner's hours worked out once.
+    let mut hours: HashMap<i64, WorkingHours> = HashMap::new();
     Ok(prospects
         .into_iter()
         .map(|p| {
+            let hours = hours
+                .entry(p.owner_id)
+                .or_insert_with(|| hours_from(&p.time_zone, p.work_day_start, p.work_day_end))
+                .clone();
             let live = live.remove(&p.id);
             let person = format!("{} {}", p.first_name, p.last_name);
             let opportunity_name = match &p.account_name {
@@ -264,7 +270,7 @@ pub async fn load_many(
                 None => format!("New business — {}", person.trim()),
             };
             Loaded {
-                hours: hours_from(&p.time_zone, p.work_day_start, p.work_day_end),
+                hours,
                 cadences: Cadences {
                     live: live
                         .as_ref()
