@@ -62,23 +62,6 @@ pub async fn latest_version(
     .await
 }
 
-pub async fn step_at(
-    db: impl PgExecutor<'_>,
-    version_id: i64,
-    position: i32,
-) -> sqlx::Result<Option<Step>> {
-    sqlx::query_as!(
-        Step,
-        r#"select id, version_id, position, channel as "channel: Channel", delay_business_days,
-                  window_start, window_end, instructions, template
-           from cadence_steps where version_id = $1 and position = $2"#,
-        version_id,
-        position
-    )
-    .fetch_optional(db)
-    .await
-}
-
 pub async fn steps(db: impl PgExecutor<'_>, version_id: i64) -> sqlx::Result<Vec<Step>> {
     sqlx::query_as!(
         Step,
